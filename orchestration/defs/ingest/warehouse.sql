@@ -10,7 +10,7 @@ create sequence if not exists ops.load_id_seq start 1;
 -- One row per file ever seen, whatever became of it.
 create table if not exists ops.ingest_manifest (
     load_id           bigint primary key,  -- order in which files were processed
-    file_sha256       varchar not null unique,
+    file_sha256       varchar not null,    -- the same bytes under another name: a DUPLICATE row
     file_name         varchar not null,
     entity            varchar,             -- null when the name matches no entity
     file_format       varchar,             -- CSV or PARQUET
@@ -24,7 +24,8 @@ create table if not exists ops.ingest_manifest (
     warnings          varchar,             -- e.g. ignored extra columns, by name
     duplicate_of      varchar,             -- DUPLICATE: the sha256 already seen (same bytes, maybe another name)
     run_id            varchar,             -- the Dagster run that processed it
-    loaded_at         timestamp not null
+    loaded_at         timestamp not null,
+    unique (file_sha256, file_name)
 );
 
 -- One row per quarantined source row. For assessments the whole administration
@@ -127,4 +128,17 @@ create table if not exists raw.adverse_events (
     _row_number       bigint not null,
     _load_id          bigint not null,
     _loaded_at        timestamp not null
+);
+
+-- Great Expectations results, one row per suite run on one batch (a new
+-- file's accepted rows, or a mart), kept for the data-quality page.
+create table if not exists ops.gx_results (
+    run_id        varchar not null,
+    suite_name    varchar not null,
+    batch         varchar not null,        -- the file's sha256, or the mart's name
+    success       boolean not null,
+    evaluated     integer not null,
+    failed        integer not null,
+    failures      json,                    -- expectation and column names, never values
+    validated_at  timestamp not null
 );

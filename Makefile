@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+# uv manages the environment; it is installed with pip when the machine has none.
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+export KETREG_HOME ?= $(CURDIR)/var
+
+.PHONY: demo test lint dagster docs bench soak clean
+
+.tools/bin/uv:
+	$(PYTHON) -m pip install --quiet --target .tools uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+demo: $(VENV)/.synced
+	$(BIN)/ketreg demo
+
+test: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+
+dagster: $(VENV)/.synced
+	mkdir -p $(KETREG_HOME)/dagster
+	DAGSTER_HOME=$(KETREG_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions
+
+bench: $(VENV)/.synced
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf var .tools

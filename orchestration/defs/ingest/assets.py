@@ -1,0 +1,134 @@
+"""The ingest asset: every new inbox file, loaded or quarantined or rejected.
+
+One multi-asset materialises the raw tables and the two ops tables together,
+because one file's rows, quarantine rows and manifest row are written in one
+transaction. Each raw table carries a blocking Great Expectations check run on
+the accepted rows of each new file: the ingest's SQL rules already enforce the
+contract, so a failure here means the ingest itself is wrong, and the run
+stops before any model is built from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from expectations import runner
+from orchestration import settings as ketreg_settings
+from orchestration.defs.ingest import inbox, load
+from orchestration.defs.ingest.contract import ENTITIES, FileStatus
+
+RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in ENTITIES}
+MANIFEST_KEY = dg.AssetKey(["ops", "ingest_manifest"])
+QUARANTINE_KEY = dg.AssetKey(["ops", "quarantine"])
+GX_CHECK = "gx_entity_suite"
+
+
+class InboxConfig(dg.Config):
+    inbox: str | None = None  # default: KETREG_INBOX, else KETREG_HOME/inbox
+
+
+@dg.multi_asset(
+    specs=[
+        *(dg.AssetSpec(key, group_name="ingest", kinds={"duckdb"},
+                       description=f"Accepted {name} rows, every version (spec/exports.md).")
+          for name, key in RAW_KEYS.items()),
+        dg.AssetSpec(MANIFEST_KEY, group_name="ingest", kinds={"duckdb"},
+                     description="One row per file seen, with its status and row counts."),
+        dg.AssetSpec(QUARANTINE_KEY, group_name="ingest", kinds={"duckdb"},
+                     description="One row per quarantined source row, with its reason."),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(GX_CHECK, asset=key, blocking=True,
+                          description=f"Great Expectations suite '{name}' on each new file's "
+                                      "accepted rows.")
+        for name, key in RAW_KEYS.items()
+    ],
+    pool="warehouse",
+)
+def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
+                   warehouse: DuckDBResource):
+    settings = ketreg_settings.load()
+    inbox_dir = Path(config.inbox).resolve() if config.inbox else settings.inbox
+    files = inbox.settled_files(inbox_dir, settings.stable_seconds)
+    context.log.info(f"{len(files)} file(s) in {inbox_dir}")
+    outcomes: list[load.FileOutcome] = []
+    suite_results: dict[str, list[runner.SuiteResult]] = {name: [] for name in ENTITIES}
+    loaded_at = datetime.now().replace(microsecond=0)
+
+    with warehouse.get_connection() as con:
+        load.ensure_warehouse(con)
+        for i, path in enumerate(files, start=1):
+            try:
+                fingerprinted = inbox.fingerprint(path)
+            except (inbox.FileChangedWhileReading, FileNotFoundError):
+                context.log.warning(f"{path.name}: changed while being read; left for next run")
+                continue
+            outcome = load.ingest_file(
+                con, fingerprinted, rejected_dir=settings.rejected_dir,
+                archive_dir=settings.archive_dir, run_id=context.run_id, loaded_at=loaded_at,
+            )
+            if outcome is None:
+                continue
+            outcomes.append(outcome)
+            context.log.info(
+                f"[{i}/{len(files)}] {outcome.file_name}: {outcome.status}, "
+                f"{outcome.rows_read} read, {outcome.rows_loaded} loaded, "
+                f"{outcome.rows_quarantined} quarantined"
+            )
+            if outcome.status == FileStatus.LOADED and outcome.rows_loaded:
+                result = runner.validate_table_in_chunks(
+                    con,
+                    f"(select * from raw.{outcome.entity} "
+                    f"where _file_sha256 = '{outcome.file_sha256}')",
+                    outcome.entity,
+                )
+                suite_results[outcome.entity].append(result)
+                _store_gx_result(con, context.run_id, result, outcome.file_sha256)
+
+    runner.build_data_docs(settings.gx_dir)
+    by_status = Counter(str(o.status) for o in outcomes)
+    for name, key in RAW_KEYS.items():
+        mine = [o for o in outcomes if o.entity == name and o.status == FileStatus.LOADED]
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "files_loaded": len(mine),
+                "rows_loaded": sum(o.rows_loaded for o in mine),
+                "rows_quarantined": sum(o.rows_quarantined for o in mine),
+            },
+        )
+    yield dg.MaterializeResult(
+        asset_key=MANIFEST_KEY,
+        metadata={"new_files": len(outcomes), **{f"files_{k}": v for k, v in by_status.items()}},
+    )
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE_KEY,
+        metadata={"rows_quarantined": sum(o.rows_quarantined for o in outcomes)},
+    )
+    for name, key in RAW_KEYS.items():
+        results = suite_results[name]
+        failures = [f for r in results for f in r.failures]
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=GX_CHECK,
+            passed=all(r.success for r in results),
+            metadata={
+                "batches": len(results),
+                "expectations_evaluated": sum(r.evaluated for r in results),
+                "failures": dg.MetadataValue.json(failures[:50]),
+            },
+        )
+
+
+def _store_gx_result(con, run_id: str, result: runner.SuiteResult, batch: str) -> None:
+    con.execute(
+        "insert into ops.gx_results values (?, ?, ?, ?, ?, ?, ?, current_localtimestamp())",
+        [run_id, result.suite_name, batch, result.success, result.evaluated, result.failed,
+         json.dumps(result.failures)],
+    )

@@ -1,0 +1,113 @@
+"""The PHI gate: a file that carries a direct identifier is rejected whole.
+
+Exports are meant to be de-identified before they leave the clinic. When one
+is not, the registry must not keep any of it: the file is rejected
+(REJECTED_PHI), and the reason names column names only, never a value.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from orchestration.defs.ingest.readers import quote_ident
+
+# Column names that look like a direct identifier (HIPAA Safe Harbor list).
+# Matched on the name's word parts, so `birth_year` passes and `date_of_birth`
+# does not.
+_IDENTIFIER_WORDS = {
+    "name", "names", "firstname", "lastname", "surname", "fullname", "forename",
+    "email", "mail", "phone", "telephone", "tel", "mobile", "cell", "fax",
+    "ssn", "sin", "nhs", "mrn", "address", "addr", "street", "city", "town",
+    "zip", "zipcode", "postcode", "postal", "dob", "birthdate", "ip", "url",
+    "website", "licence", "license", "insurance", "medicaid", "medicare",
+    "account", "iban", "serial",
+}
+_IDENTIFIER_PHRASES = (
+    ("date", "of", "birth"),
+    ("birth", "date"),
+    ("social", "security"),
+    ("medical", "record"),
+    ("ip", "address"),
+    ("device", "serial"),
+)
+
+
+def _words(column: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", column.lower()) if w]
+
+
+def identifier_columns(columns: list[str]) -> list[str]:
+    """Column names that look like direct identifiers."""
+    flagged = []
+    for column in columns:
+        words = _words(column)
+        joined = "".join(words)
+        if any(w in _IDENTIFIER_WORDS for w in words) or joined in _IDENTIFIER_WORDS:
+            flagged.append(column)
+            continue
+        if any(_contains(words, phrase) for phrase in _IDENTIFIER_PHRASES):
+            flagged.append(column)
+    return flagged
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+
+
+# Values that look like an email address, a phone number or an SSN. Phone
+# numbers need separators or a leading '+': bare digit runs are too often
+# pseudonymous keys. RE2 syntax (DuckDB), so no look-arounds.
+VALUE_PATTERNS = {
+    "email address": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    "phone number": (
+        r"(^|[^0-9A-Za-z])(\+[0-9]{1,3}[ .-]?)?(\([0-9]{3}\)[ .-]?|[0-9]{3}[ .-])"
+        r"[0-9]{3}[ .-][0-9]{4}($|[^0-9A-Za-z])"
+        r"|(^|[^0-9A-Za-z])\+[0-9]{1,3}([ .-]?[0-9]){7,12}($|[^0-9])"
+    ),
+    "SSN": r"(^|[^0-9])[0-9]{3}-[0-9]{2}-[0-9]{4}($|[^0-9])",
+}
+
+
+def columns_with_identifier_values(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
+) -> dict[str, list[str]]:
+    """{kind of identifier: [columns holding at least one such value]}.
+
+    One pass over the table; DuckDB evaluates every column and pattern in it.
+    """
+    probes = []
+    for kind, pattern in VALUE_PATTERNS.items():
+        escaped = pattern.replace("'", "''")
+        for column in columns:
+            probes.append(
+                (kind, column, f"bool_or(regexp_matches({quote_ident(column)}, '{escaped}'))")
+            )
+    if not probes:
+        return {}
+    row = con.execute(
+        f"select {', '.join(expr for _, _, expr in probes)} from {table}"
+    ).fetchone()
+    found: dict[str, list[str]] = {}
+    for (kind, column, _), hit in zip(probes, row, strict=True):
+        if hit:
+            found.setdefault(kind, []).append(column)
+    return found
+
+
+def phi_reason(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> str | None:
+    """Why the file must be rejected as PHI, naming columns only; None if clean."""
+    named = identifier_columns(columns)
+    if named:
+        return "columns that look like direct identifiers: " + ", ".join(named)
+    found = columns_with_identifier_values(con, table, columns)
+    if found:
+        return "; ".join(
+            f"values that look like an {kind} in: {', '.join(cols)}"
+            if kind[0] in "aeiou"
+            else f"values that look like a {kind} in: {', '.join(cols)}"
+            for kind, cols in found.items()
+        )
+    return None

@@ -1,0 +1,323 @@
+"""The contract's row rules, as one SQL statement per file.
+
+`check_rows` reads a table of text columns (readers.py) and writes a temp
+table `checked` holding, for every row of the file: its typed values, the
+first reason it breaks the contract (or null), the column that reason is
+about, its record key as written, and the row as JSON. The rules are
+generated from contract.py, so each rule is written once for every column
+that has it. Assessments are then judged per administration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from orchestration.defs.ingest.contract import Column, Entity, Kind, Reason
+from orchestration.defs.ingest.readers import quote_ident
+from orchestration.settings import INSTRUMENT_CATALOG
+
+_INTEGER_TEXT = r"[+-]?[0-9]+(\.0*)?"
+_NUMBER_TEXT = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+_DATE_TEXT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# Wall-clock time as written; a trailing offset is dropped (exports.md).
+_TIMESTAMP_TEXT = (
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"
+)
+_TIMESTAMP_FORMATS = "['%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']"
+_PATIENT_KEY = r"[A-Za-z0-9_-]{6,64}"
+_SITE_ID = r"[A-Z0-9-]{2,16}"
+_TRUE = "('true', 't', 'yes', 'y', '1')"
+_FALSE = "('false', 'f', 'no', 'n', '0')"
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def _text(column: Column) -> str:
+    """The cell as trimmed text, the contract's default when it is empty."""
+    name = f"t_{column.name}"
+    return f"coalesce({name}, '{column.default}')" if column.default else name
+
+
+def _code_list(text: str) -> str:
+    return (
+        f"list_sort(list_distinct(list_filter(list_transform(string_split({text}, ';'), "
+        f"lambda x: upper(trim(x))), lambda x: x <> '')))"
+    )
+
+
+def _typed(column: Column) -> str:
+    t = _text(column)
+    match column.kind:
+        case Kind.INTEGER:
+            return (
+                f"case when regexp_full_match({t}, '{_INTEGER_TEXT}') "
+                f"then try_cast(regexp_replace({t}, '\\.0*$', '') as integer) end"
+            )
+        case Kind.NUMBER:
+            return (
+                f"case when regexp_full_match({t}, '{_NUMBER_TEXT}') "
+                f"then try_cast({t} as double) end"
+            )
+        case Kind.BOOLEAN:
+            return (
+                f"case when lower({t}) in {_TRUE} then true "
+                f"when lower({t}) in {_FALSE} then false end"
+            )
+        case Kind.DATE:
+            return (
+                f"case when regexp_full_match({t}, '{_DATE_TEXT}') "
+                f"then cast(try_strptime({t}, '%Y-%m-%d') as date) end"
+            )
+        case Kind.TIMESTAMP:
+            return (
+                f"case when regexp_full_match({t}, '{_TIMESTAMP_TEXT}') then try_strptime("
+                f"regexp_replace({t}, '^{_TIMESTAMP_TEXT}$', '\\1 \\2'), {_TIMESTAMP_FORMATS}) end"
+            )
+        case Kind.CODE:
+            return f"upper({t})"
+        case Kind.CODE_LIST:
+            return f"nullif(array_to_string({_code_list(t)}, ';'), '')"
+        case Kind.ITEM:
+            return (
+                f"case when lower({t}) = 'total' then 'total' "
+                f"when regexp_full_match({t}, '[0-9]{{1,4}}') "
+                f"then cast(cast({t} as integer) as varchar) end"
+            )
+        case _:
+            return t
+
+
+@dataclass(frozen=True)
+class _Check:
+    column: str
+    condition: str
+    reason: Reason
+
+
+def _column_checks(column: Column) -> list[_Check]:
+    """The checks of one column, in the order their reasons take precedence."""
+    t, v, name = _text(column), quote_ident(column.name), column.name
+    checks = []
+    if column.required:
+        checks.append(_Check(name, f"{t} is null", Reason.MISSING_REQUIRED))
+    unparsed = {
+        Kind.INTEGER: Reason.INVALID_TYPE,
+        Kind.NUMBER: Reason.INVALID_TYPE,
+        Kind.BOOLEAN: Reason.INVALID_TYPE,
+        Kind.DATE: Reason.INVALID_DATE,
+        Kind.TIMESTAMP: Reason.INVALID_DATE,
+        Kind.ITEM: Reason.UNKNOWN_ITEM,
+    }
+    if column.kind in unparsed:
+        checks.append(_Check(name, f"{t} is not null and {v} is null", unparsed[column.kind]))
+    if column.kind == Kind.PATIENT_KEY:
+        checks.append(_Check(name, f"not regexp_full_match({v}, '{_PATIENT_KEY}')",
+                             Reason.MALFORMED_KEY))
+    if column.kind == Kind.SITE_ID:
+        checks.append(_Check(name, f"not regexp_full_match({v}, '{_SITE_ID}')",
+                             Reason.MALFORMED_KEY))
+    if column.kind == Kind.RECORD_ID:
+        checks.append(_Check(name, f"length({v}) > 64", Reason.MALFORMED_KEY))
+    if column.kind == Kind.CODE and column.codes:
+        checks.append(_Check(name, f"not list_contains({_sql_list(column.codes)}, {v})",
+                             Reason.INVALID_CODE))
+    if column.kind == Kind.CODE_LIST:
+        checks.append(_Check(
+            name,
+            f"len(list_filter({_code_list(t)}, "
+            f"lambda x: not list_contains({_sql_list(column.codes)}, x))) > 0",
+            Reason.INVALID_CODE,
+        ))
+    bounds = []
+    if column.minimum is not None:
+        bounds.append(f"{v} {'<=' if column.exclusive_minimum else '<'} {column.minimum}")
+    if column.maximum is not None:
+        bounds.append(f"{v} > {column.maximum}")
+    if column.maximum_sql is not None:
+        bounds.append(f"{v} > {column.maximum_sql}")
+    if bounds:
+        checks.append(_Check(name, " or ".join(bounds), Reason.OUT_OF_RANGE))
+    if column.kind == Kind.TIMESTAMP:
+        checks.append(_Check(name, f"{v} > loaded_at + interval 1 day", Reason.FUTURE_TIMESTAMP))
+    if column.kind == Kind.DATE:
+        checks.append(_Check(name, f"{v} > cast(loaded_at as date) + interval 1 day",
+                             Reason.FUTURE_TIMESTAMP))
+    return checks
+
+
+def _assessment_checks(column: Column) -> list[_Check]:
+    """Rules that depend on the instrument catalog (outcomes.md, Instruments)."""
+    match column.name:
+        case "instrument":
+            return [_Check("instrument", "cat.catalog_instrument is null", Reason.INVALID_CODE)]
+        case "item":
+            return [_Check(
+                "item",
+                "case when item = 'total' then cat.total_max is null "
+                "else cat.n_items is null or cast(item as integer) not between 1 and cat.n_items "
+                "end",
+                Reason.UNKNOWN_ITEM,
+            )]
+        case "value":
+            return [
+                _Check("value", "value <> floor(value)", Reason.INVALID_TYPE),
+                _Check(
+                    "value",
+                    "case when item = 'total' "
+                    "then value not between cat.total_min and cat.total_max "
+                    "else value not between cat.item_min and cat.item_max end",
+                    Reason.OUT_OF_RANGE,
+                ),
+            ]
+    return []
+
+
+def _checks(entity: Entity) -> list[_Check]:
+    checks = []
+    for column in entity.columns:
+        checks += _column_checks(column)
+        if entity.name == "assessments":
+            checks += _assessment_checks(column)
+    return checks
+
+
+def ensure_instrument_catalog(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create temp table if not exists instrument_catalog as "
+        "select * from read_csv(?, header = true)",
+        [str(INSTRUMENT_CATALOG)],
+    )
+
+
+def check_rows(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    text_table: str,
+    file_columns: list[str],
+    loaded_at: datetime,
+) -> None:
+    """Create temp table `checked` for the file's rows (see module docstring)."""
+    present = set(file_columns)
+    cleaned = ", ".join(
+        f"nullif(trim({quote_ident(c.name)}), '') as t_{c.name}"
+        if c.name in present
+        else f"cast(null as varchar) as t_{c.name}"
+        for c in entity.columns
+    )
+    row_json = "to_json(struct_pack(" + ", ".join(
+        f"{quote_ident(c)} := {quote_ident(c)}" for c in file_columns
+    ) + "))"
+    typed = ", ".join(f"{_typed(c)} as {quote_ident(c.name)}" for c in entity.columns)
+    checks = _checks(entity)
+    reason = "case " + " ".join(
+        f"when {c.condition} then '{c.reason}'" for c in checks
+    ) + " end"
+    reason_column = "case " + " ".join(
+        f"when {c.condition} then '{c.column}'" for c in checks
+    ) + " end"
+    record_key = " || '|' || ".join(f"coalesce(t_{k}, '')" for k in entity.key)
+    catalog_join = ""
+    if entity.name == "assessments":
+        ensure_instrument_catalog(con)
+        catalog_join = (
+            "left join (select * rename (instrument as catalog_instrument) "
+            "from instrument_catalog) as cat on cat.catalog_instrument = typed.instrument"
+        )
+    typed_names = ", ".join(quote_ident(c.name) for c in entity.columns)
+    con.execute(
+        f"""
+        create or replace temp table checked as
+        with source as (
+            select rowid + 1 as _row_number, {cleaned}, {row_json} as row_json
+            from {text_table}
+        ),
+        typed as (
+            select source.*, {record_key} as record_key,
+                   cast(? as timestamp) as loaded_at, {typed}
+            from source
+        )
+        select _row_number, {typed_names}, record_key, row_json,
+               {reason} as reason, {reason_column} as reason_column
+        from typed
+        {catalog_join}
+        """,
+        [loaded_at],
+    )
+    if entity.name == "assessments":
+        _judge_administrations(con)
+
+
+def _judge_administrations(con: duckdb.DuckDBPyConnection) -> None:
+    """All rows of one assessment_id are judged together (exports.md).
+
+    A row that breaks a rule keeps its own reason and takes its whole
+    administration with it (ADMINISTRATION_REJECTED for the other rows).
+    Rules about the administration as a whole apply to all its rows.
+    """
+    con.execute(
+        f"""
+        create or replace temp table checked as
+        with good as (
+            select * from checked where reason is null
+        ),
+        headers as (
+            -- The rows of one administration must describe the same event.
+            select assessment_id,
+                   count(distinct (patient_key, site_id, instrument, administered_at,
+                                   record_version, entered_in_error)) > 1 as inconsistent,
+                   any_value(instrument) as instrument
+            from good group by assessment_id
+        ),
+        item_values as (
+            select assessment_id, item, count(distinct value) > 1 as conflicting,
+                   any_value(value) as value
+            from good group by assessment_id, item
+        ),
+        administrations as (
+            select i.assessment_id,
+                   bool_or(i.conflicting) as conflicting,
+                   count(*) filter (where i.item <> 'total') as n_answered,
+                   sum(i.value) filter (where i.item <> 'total') as item_sum,
+                   max(i.value) filter (where i.item = 'total') as stated_total
+            from item_values as i group by i.assessment_id
+        ),
+        verdicts as (
+            select a.assessment_id,
+                   case
+                       when h.inconsistent then '{Reason.INCONSISTENT_ADMINISTRATION}'
+                       when a.conflicting then '{Reason.DUPLICATE_ITEM_CONFLICT}'
+                       when a.stated_total is not null and a.n_answered = cat.n_items
+                            and a.item_sum <> a.stated_total then '{Reason.TOTAL_MISMATCH}'
+                   end as administration_reason
+            from administrations as a
+            join headers as h using (assessment_id)
+            left join instrument_catalog as cat on cat.instrument = h.instrument
+        ),
+        broken as (
+            select assessment_id from checked
+            where reason is not null and assessment_id is not null
+            group by assessment_id
+        )
+        select c.* exclude (reason, reason_column),
+               coalesce(
+                   c.reason,
+                   v.administration_reason,
+                   case when b.assessment_id is not null
+                        then '{Reason.ADMINISTRATION_REJECTED}' end
+               ) as reason,
+               case
+                   when c.reason is not null then c.reason_column
+                   when v.administration_reason = '{Reason.DUPLICATE_ITEM_CONFLICT}' then 'value'
+                   when v.administration_reason = '{Reason.TOTAL_MISMATCH}' then 'value'
+               end as reason_column
+        from checked as c
+        left join verdicts as v using (assessment_id)
+        left join broken as b using (assessment_id)
+        """
+    )

@@ -1,0 +1,138 @@
+"""`ketreg run`: launch the Dagster job in-process and report what it did."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration import settings as ketreg_settings
+
+_DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    # One writer for the warehouse at a time (design.md).
+    default_limit: 1
+"""
+
+
+class RunInProgress(Exception):
+    pass
+
+
+@contextmanager
+def exclusive_run(settings: ketreg_settings.Settings) -> Iterator[None]:
+    """Refuse a second concurrent run on the same KETREG_HOME instead of queueing blindly."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with settings.run_lock.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunInProgress(
+                f"another ketreg run is using {settings.home}; "
+                "try again when it has finished"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def dagster_instance(settings: ketreg_settings.Settings) -> dg.DagsterInstance:
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(_DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.from_config(str(home))
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    success: bool
+    run_id: str
+    failure: str | None
+
+
+def run_job(inbox_dir: Path, warehouse: Path | None = None) -> RunOutcome:
+    """Run ketreg_job once over `inbox_dir`, exactly as the sensor would."""
+    if warehouse is not None:
+        os.environ["KETREG_WAREHOUSE"] = str(warehouse.resolve())
+    settings = ketreg_settings.load()
+    # dbt runs in a subprocess and finds the warehouse through this variable.
+    os.environ["KETREG_WAREHOUSE"] = str(settings.warehouse)
+    from orchestration.definitions import defs
+    from orchestration.defs.pipeline import JOB_NAME, run_config_for
+    from orchestration.defs.resources import warehouse_resource
+
+    with exclusive_run(settings), dagster_instance(settings) as instance:
+        job = defs.resolve_job_def(JOB_NAME)
+        result = job.execute_in_process(
+            run_config=run_config_for(str(inbox_dir.resolve())),
+            instance=instance,
+            resources={"warehouse": warehouse_resource(settings)},
+            raise_on_error=False,
+        )
+    failure = None
+    if not result.success:
+        failed = [e for e in result.all_events if e.is_failure]
+        failure = "; ".join(
+            f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[-1]}"
+            if getattr(e.event_specific_data, "error", None) else str(e.message)
+            for e in failed
+        ) or "the run failed"
+    return RunOutcome(success=result.success, run_id=result.run_id, failure=failure)
+
+
+def summary(warehouse: Path, run_id: str) -> str:
+    """What a run did, in words: files by status, rows loaded and quarantined, top reasons."""
+    if not warehouse.exists():
+        return "No warehouse yet."
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        files = con.execute(
+            "select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
+            "from ops.ingest_manifest where run_id = ? group by status order by status",
+            [run_id],
+        ).fetchall()
+        reasons = con.execute(
+            """
+            select q.entity, q.reason, count(*) as n
+            from ops.quarantine as q
+            join ops.ingest_manifest as m using (file_sha256)
+            where m.run_id = ?
+            group by all order by n desc, q.entity, q.reason limit 10
+            """,
+            [run_id],
+        ).fetchall()
+        rejected = con.execute(
+            "select file_name, status, reason from ops.ingest_manifest "
+            "where run_id = ? and status like 'REJECTED%' order by load_id",
+            [run_id],
+        ).fetchall()
+    finally:
+        con.close()
+    if not files:
+        return "No new files: nothing to load."
+    lines = ["Files:"]
+    lines += [f"  {status:<24} {n:>6}" for status, n, *_ in files]
+    read = sum(r or 0 for _, _, r, _, _ in files)
+    loaded = sum(lo or 0 for _, _, _, lo, _ in files)
+    quarantined = sum(q or 0 for _, _, _, _, q in files)
+    lines.append(f"Rows: {read:,} read, {loaded:,} loaded, {quarantined:,} quarantined")
+    if reasons:
+        lines.append("Top quarantine reasons:")
+        lines += [f"  {entity:<15} {reason:<28} {n:>8,}" for entity, reason, n in reasons]
+    if rejected:
+        lines.append("Rejected files:")
+        lines += [f"  {name}: {status} ({reason})" for name, status, reason in rejected]
+    return "\n".join(lines)
