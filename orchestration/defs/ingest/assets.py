@@ -8,8 +8,6 @@ contract, so a failure here means the ingest itself is wrong, and the run
 stops before any model is built from it.
 """
 
-from __future__ import annotations
-
 import json
 from collections import Counter
 from datetime import datetime

@@ -1,0 +1,1 @@
+"""Transform: the dbt project (dbt_project/) as Dagster assets."""
