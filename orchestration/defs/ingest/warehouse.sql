@@ -142,3 +142,22 @@ create table if not exists ops.gx_results (
     failures      json,                    -- expectation and column names, never values
     validated_at  timestamp not null
 );
+
+-- dbt test results of each run (from run_results.json), for the data-quality page.
+create table if not exists ops.dbt_test_results (
+    run_id        varchar not null,
+    unique_id     varchar not null,
+    test_name     varchar not null,
+    status        varchar not null,        -- pass, fail, warn, error, skipped
+    failures      bigint,
+    message       varchar,                 -- dbt's summary ("Got 3 results, ..."), no values
+    executed_at   timestamp not null
+);
+
+-- Row counts of the marts after each successful build, for the volume check.
+create table if not exists ops.mart_volumes (
+    run_id        varchar not null,
+    mart          varchar not null,
+    row_count     bigint not null,
+    measured_at   timestamp not null
+);

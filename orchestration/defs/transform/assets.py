@@ -9,7 +9,13 @@ fails the build, the run stops, and the publish step never runs.
 import os
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as ketreg_settings
 from orchestration.defs.transform.project import dbt_project
@@ -31,13 +37,37 @@ translator = _Translator(settings=DagsterDbtTranslatorSettings(
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=translator, pool="warehouse")
-def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+                   warehouse: DuckDBResource):
     settings = ketreg_settings.load()
     # dbt runs in a subprocess and finds the warehouse through the profile's env var.
     os.environ["KETREG_WAREHOUSE"] = str(settings.warehouse)
     settings.dbt_log_dir.mkdir(parents=True, exist_ok=True)
     os.environ["DBT_LOG_PATH"] = str(settings.dbt_log_dir)
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    yield from invocation.stream()
+    with warehouse.get_connection() as con:
+        record_test_results(con, context.run_id, invocation.get_artifact("run_results.json"))
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description="dbt build failed: an error-severity test or a model failed; "
+                        "see the dbt test results of this run",
+        )
+
+
+def record_test_results(con, run_id: str, run_results: dict) -> None:
+    """Keep each dbt test's outcome for the data-quality page."""
+    rows = [
+        (run_id, r["unique_id"], r["unique_id"].split(".")[2], r["status"], r.get("failures"),
+         r.get("message"))
+        for r in run_results.get("results", [])
+        if r["unique_id"].startswith(("test.", "unit_test."))
+    ]
+    if rows:
+        con.executemany(
+            "insert into ops.dbt_test_results values (?, ?, ?, ?, ?, ?, current_localtimestamp())",
+            rows,
+        )
 
 
 @dg.definitions

@@ -1,0 +1,1 @@
+"""Publish: the read-only snapshot the dashboards serve from."""

@@ -1,0 +1,29 @@
+"""The job's last step: publish the dashboard snapshot once every check passed."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration import settings as ketreg_settings
+from orchestration.defs.publish.snapshot import publish_snapshot
+from orchestration.defs.transform.assets import outcome_models
+
+MART_KEYS = [key for key in outcome_models.keys if key.path[0] == "marts"]
+
+
+@dg.asset(
+    key=["publish", "dashboard_snapshot"],
+    deps=MART_KEYS,
+    group_name="publish",
+    kinds={"duckdb", "streamlit"},
+    pool="warehouse",
+    description="The marts, definitions and ops summaries the dashboards read, swapped in "
+                "atomically as KETREG_HOME/snapshot/dashboard.duckdb.",
+)
+def dashboard_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+    settings = ketreg_settings.load()
+    with warehouse.get_connection() as con:
+        published = publish_snapshot(con, settings.snapshot, context.run_id)
+    context.log.info(f"published {published.path} (version {published.version})")
+    return dg.MaterializeResult(metadata={
+        "path": str(published.path), "version": published.version, "tables": published.tables,
+    })

@@ -1,0 +1,81 @@
+"""Publish: the marts the dashboards read, copied into a separate snapshot file.
+
+A DuckDB file has one writer or many readers, never both: if the dashboards
+opened the warehouse, a reader would lock the pipeline out. So the last step
+of the job copies what the dashboards need into a new file and swaps it in
+with os.replace, which is atomic: a dashboard sees the old snapshot or the
+new one, never a mix. A reader that still holds the old file keeps reading
+it until it reopens. The step runs only when every blocking check before it
+passed, so a failed run leaves the previous snapshot published.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+# What the dashboards may read. Quarantined rows are summarised, never copied:
+# their JSON holds the rejected values themselves.
+_OPS_VIEWS = {
+    "ingest_manifest": "select * from ops.ingest_manifest",
+    "quarantine_summary": """
+        select m.file_name, q.file_sha256, q.entity, q.reason, q.reason_column,
+               cast(q.quarantined_at as date) as quarantined_on, count(*) as n_rows
+        from ops.quarantine as q join ops.ingest_manifest as m using (file_sha256)
+        group by all
+    """,
+    "gx_results": "select * from ops.gx_results",
+    "dbt_test_results": "select * from ops.dbt_test_results",
+}
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    version: str
+    tables: int
+
+
+def _tables_in(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = ? and table_catalog = current_database() order by 1",
+        [schema],
+    ).fetchall()]
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Path, run_id: str) -> Published:
+    """Copy marts, definitions and ops summaries into `snapshot`, atomically."""
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    version = f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    staging = snapshot.with_name(f".{snapshot.name}.{version}.partial")
+    con.execute(f"attach '{staging}' as snap")
+    copied = 0
+    try:
+        for schema in ("marts", "seeds"):
+            con.execute(f"create schema snap.{schema}")
+            for table in _tables_in(con, schema):
+                con.execute(f'create table snap.{schema}."{table}" as '
+                            f'select * from {schema}."{table}"')
+                copied += 1
+        con.execute("create schema snap.ops")
+        for name, query in _OPS_VIEWS.items():
+            con.execute(f"create table snap.ops.{name} as {query}")
+            copied += 1
+        con.execute(
+            "create table snap.main.snapshot_info as "
+            "select ? as version, ? as run_id, current_localtimestamp() as published_at",
+            [version, run_id],
+        )
+    finally:
+        con.execute("detach snap")
+    os.chmod(staging, 0o640)
+    os.replace(staging, snapshot)
+    for leftover in snapshot.parent.glob(f".{snapshot.name}.*.partial"):
+        leftover.unlink(missing_ok=True)
+    return Published(path=snapshot, version=version, tables=copied)
