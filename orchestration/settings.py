@@ -31,6 +31,8 @@ class Settings:
     stable_seconds: float
     small_cell_threshold: int
     show_small_cells: bool
+    # The freshness check fails when the last loaded export is older than this.
+    freshness_days: int
 
     @property
     def rejected_dir(self) -> Path:
@@ -51,6 +53,11 @@ class Settings:
     @property
     def snapshot(self) -> Path:
         return self.home / "snapshot" / "dashboard.duckdb"
+
+    @property
+    def mart_volumes(self) -> Path:
+        # Row counts of the last published run, the volume check's baseline.
+        return self.home / "gx" / "mart_volumes.json"
 
     @property
     def run_lock(self) -> Path:
@@ -78,4 +85,5 @@ def load() -> Settings:
         stable_seconds=float(env.get("KETREG_STABLE_SECONDS", "0")),
         small_cell_threshold=int(env.get("KETREG_SMALL_CELL_THRESHOLD", "11")),
         show_small_cells=env.get("KETREG_SHOW_SMALL_CELLS", "") == "1",
+        freshness_days=int(env.get("KETREG_FRESHNESS_DAYS", "45")),
     )

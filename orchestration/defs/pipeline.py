@@ -19,6 +19,9 @@ ketreg_job = dg.define_asset_job(
     JOB_NAME,
     selection=dg.AssetSelection.all(),
     description="Ingest new exports, build the outcome models, check them, publish.",
+    # One process, one step at a time: a DuckDB file takes one writer (design.md), also
+    # when the daemon launches the run.
+    executor_def=dg.in_process_executor,
 )
 
 

@@ -12,21 +12,15 @@ def take(frame, index: np.ndarray):
     )
 
 
-def concat(first, second, **offsets: int):
-    """Rows of `first` then `second`; `offsets` are added to index fields of `second`."""
+def stack(frames: list):
+    """The rows of each frame in turn."""
     return dataclasses.replace(
-        first,
+        frames[0],
         **{
-            f.name: np.concatenate(
-                [getattr(first, f.name), _shifted(getattr(second, f.name), offsets.get(f.name))]
-            )
-            for f in dataclasses.fields(first)
+            f.name: np.concatenate([getattr(frame, f.name) for frame in frames])
+            for f in dataclasses.fields(frames[0])
         },
     )
-
-
-def _shifted(values: np.ndarray, offset: int | None) -> np.ndarray:
-    return values if offset is None else values + offset
 
 
 def group_starts(group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:

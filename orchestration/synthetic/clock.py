@@ -46,3 +46,8 @@ def timestamp_texts(minutes: np.ndarray) -> pa.Array:
 
 def calendar_year(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def timestamp_text(minute: int) -> str:
+    day, minute_of_day = divmod(int(minute), MINUTES_PER_DAY)
+    return f"{iso_date(day)} {minute_of_day // 60:02d}:{minute_of_day % 60:02d}"

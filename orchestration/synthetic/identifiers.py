@@ -61,7 +61,7 @@ def sequence_within_site(site: np.ndarray, *order_keys: np.ndarray) -> np.ndarra
 
 def record_ids(entity: str, seed: int, sites: tuple[str, ...], site: np.ndarray,
                seq: np.ndarray) -> pa.StringArray:
-    """`{SITE}-{kind}{seed}x{seq:07d}`, e.g. `KC-01-S0x0000123` for a session."""
+    """`{SITE}-{kind}{seed}x{seq:06d}`, e.g. `KC-01-S0x000123` for a session."""
     prefixes = pa.array([f"{name}-{RECORD_KINDS[entity]}{seed}x" for name in sites])
-    numbers = pc.utf8_lpad(pa.array(seq).cast(pa.string()), width=7, padding="0")
+    numbers = pc.utf8_lpad(pa.array(seq).cast(pa.string()), width=6, padding="0")
     return pc.binary_join_element_wise(prefixes.take(pa.array(site)), numbers, "")

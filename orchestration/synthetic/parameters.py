@@ -56,9 +56,9 @@ SECOND_COURSE_SAME_ROUTE = 0.85
 # Share of courses whose patient truly responds, per route. Tuned so completer response on
 # the primary instrument lands near the targets: IV ~50% (remission 25-30%),
 # IM ~40%, SL ~45%, PO somewhat lower, esketamine lower on PHQ-9 than on MADRS.
-RESPONDER_SHARE = dict(zip(ROUTES, (0.46, 0.36, 0.37, 0.42, 0.32), strict=True))
+RESPONDER_SHARE = dict(zip(ROUTES, (0.43, 0.30, 0.34, 0.41, 0.28), strict=True))
 # Latent fraction of the baseline score that is gone at full effect.
-IMPROVEMENT_RESPONDER = (0.80, 0.13)  # mean, sd
+IMPROVEMENT_RESPONDER = (0.79, 0.14)  # mean, sd
 IMPROVEMENT_NON_RESPONDER = (0.15, 0.17)
 # Non-responders drop out more often, as in real-world registries. Overall about a third
 # of courses have no assessment in the endpoint window (days 14-56).
@@ -69,7 +69,7 @@ MAINTENANCE_SHARE = dict(zip(ROUTES, (0.45, 0.60, 0.35, 0.40, 0.35), strict=True
 MAINTENANCE_SESSIONS = (2, 10)  # inclusive range
 GAD7_SHARE = 0.55
 MADRS_SHARE_ESKETAMINE = 0.45  # esketamine courses with a clinician-rated MADRS
-MADRS_EXTRA_IMPROVEMENT = 0.15  # clinicians see more change than the self-report shows
+MADRS_EXTRA_IMPROVEMENT = 0.20  # clinicians see more change than the self-report shows
 
 # --- sessions -------------------------------------------------------------------------
 
@@ -163,4 +163,20 @@ CSSRS_RISK_OTHER = (0.93, 0.05, 0.015, 0.005)
 # --- adverse events -------------------------------------------------------------------
 
 AE_BASE_RATE = 0.012
-AE_UNLINKED_SHARE = 0.08  # reported days after a session, without its session_id
+AE_UNLINKED_SHARE = 0.5  # of psychiatric, urological, misuse and other events: reported
+# days after a session, without its session_id
+
+# --- session schedules ----------------------------------------------------------------
+
+# Days between induction sessions: (choices, probabilities). IN follows the label instead
+# (twice weekly for four weeks, then weekly), see sessions.py.
+INDUCTION_GAP_DAYS = {
+    "IV": ((2, 3, 4), (0.35, 0.40, 0.25)),  # six infusions in two to three weeks
+    "IM": ((3, 4, 7), (0.40, 0.30, 0.30)),
+    "SL": ((3, 4), (0.5, 0.5)),
+    "PO": ((6, 7, 8), (0.25, 0.50, 0.25)),
+}
+# Days between maintenance sessions (inclusive range). At most 28, so one cancelled
+# session in between never opens a gap of more than 60 days (a new course).
+MAINTENANCE_GAP_DAYS = dict(zip(ROUTES, ((14, 28), (7, 14), (14, 28), (7, 14), (14, 28)),
+                                strict=True))

@@ -6,7 +6,6 @@ import numpy as np
 import pyarrow as pa
 
 from . import parameters as P
-from .arrays import take
 from .clock import EXPORT_DAY, calendar_year
 from .contract import INDICATION, SEXES
 from .identifiers import patient_keys
@@ -67,12 +66,8 @@ def draw_patients(n: int, n_sites: int, seed: int) -> tuple[Patients, pa.StringA
         suicidal_prone=(indication == INDICATION["SUICIDAL_IDEATION"])
         | (rng.random(n) < P.SUICIDAL_PRONE_SHARE),
         sbp_usual=np.clip(rng.normal(126, 13, n), 95, 175),
-        dbp_usual=np.clip(rng.normal(79, 8, n), 55, 105),
+        dbp_usual=np.clip(rng.normal(78, 7, n), 55, 100),
         hr_usual=np.clip(rng.normal(74, 10, n), 50, 110),
         dissociation_shift=np.clip(rng.normal(0, P.DISSOCIATION_PATIENT_SD, n), -0.2, 0.2),
     )
     return patients, patient_keys(n, seed, rng)
-
-
-def subset(patients: Patients, index: np.ndarray) -> Patients:
-    return take(patients, index)

@@ -59,6 +59,7 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
     suite_results: dict[str, list[runner.SuiteResult]] = {name: [] for name in ENTITIES}
     loaded_at = datetime.now().replace(microsecond=0)
 
+    docs = runner.DataDocs.open(settings.gx_dir)
     with warehouse.get_connection() as con:
         load.ensure_warehouse(con)
         for i, path in enumerate(files, start=1):
@@ -80,16 +81,10 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
                 f"{outcome.rows_quarantined} quarantined"
             )
             if outcome.status == FileStatus.LOADED and outcome.rows_loaded:
-                result = runner.validate_table_in_chunks(
-                    con,
-                    f"(select * from raw.{outcome.entity} "
-                    f"where _file_sha256 = '{outcome.file_sha256}')",
-                    outcome.entity,
-                )
+                result = _validate_file_batch(con, outcome, docs, context.run_id)
                 suite_results[outcome.entity].append(result)
-                _store_gx_result(con, context.run_id, result, outcome.file_sha256)
 
-    runner.build_data_docs(settings.gx_dir)
+    docs.build()
     by_status = Counter(str(o.status) for o in outcomes)
     for name, key in RAW_KEYS.items():
         mine = [o for o in outcomes if o.entity == name and o.status == FileStatus.LOADED]
@@ -124,7 +119,24 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
         )
 
 
-def _store_gx_result(con, run_id: str, result: runner.SuiteResult, batch: str) -> None:
+def _validate_file_batch(con, outcome: load.FileOutcome, docs: runner.DataDocs,
+                         run_id: str) -> runner.SuiteResult:
+    """The entity's suite on the rows this file added, stored for the data-quality page."""
+    con.execute(
+        f"create or replace temp table gx_batch as "
+        f"select * from raw.{outcome.entity} where _file_sha256 = ?",
+        [outcome.file_sha256],
+    )
+    try:
+        result = runner.validate_table_in_chunks(con, "gx_batch", outcome.entity,
+                                                 context=docs, run_name=run_id)
+    finally:
+        con.execute("drop table if exists gx_batch")
+    store_gx_result(con, run_id, result, outcome.file_sha256)
+    return result
+
+
+def store_gx_result(con, run_id: str, result: runner.SuiteResult, batch: str) -> None:
     con.execute(
         "insert into ops.gx_results values (?, ?, ?, ?, ?, ?, ?, current_localtimestamp())",
         [run_id, result.suite_name, batch, result.success, result.evaluated, result.failed,

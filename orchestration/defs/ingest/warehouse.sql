@@ -153,11 +153,3 @@ create table if not exists ops.dbt_test_results (
     message       varchar,                 -- dbt's summary ("Got 3 results, ..."), no values
     executed_at   timestamp not null
 );
-
--- Row counts of the marts after each successful build, for the volume check.
-create table if not exists ops.mart_volumes (
-    run_id        varchar not null,
-    mart          varchar not null,
-    row_count     bigint not null,
-    measured_at   timestamp not null
-);

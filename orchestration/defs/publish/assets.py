@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from expectations.marts import volume
 from orchestration import settings as ketreg_settings
 from orchestration.defs.publish.snapshot import publish_snapshot
 from orchestration.defs.transform.assets import outcome_models
@@ -23,6 +24,10 @@ def dashboard_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
     settings = ketreg_settings.load()
     with warehouse.get_connection() as con:
         published = publish_snapshot(con, settings.snapshot, context.run_id)
+        # The volume check compares the next run with what was published, never with a
+        # run that failed.
+        volume.save_row_counts(settings.mart_volumes, volume.count_rows(
+            con, [".".join(key.path) for key in MART_KEYS]))
     context.log.info(f"published {published.path} (version {published.version})")
     return dg.MaterializeResult(metadata={
         "path": str(published.path), "version": published.version, "tables": published.tables,

@@ -1,0 +1,1 @@
+"""Quality: Great Expectations suites on the marts, as blocking asset checks."""

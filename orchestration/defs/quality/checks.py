@@ -1,0 +1,98 @@
+"""Great Expectations on the marts, freshness and volume, as blocking asset checks.
+
+A failed check here stops the publish step, so the dashboards keep showing
+the last snapshot that passed. Each result is also stored in ops.gx_results
+and in the GX Data Docs under KETREG_HOME/gx.
+"""
+
+from datetime import datetime, timedelta
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from expectations import runner
+from expectations.marts import freshness, volume
+from expectations.registry import MART_SUITES
+from orchestration import settings as ketreg_settings
+from orchestration.defs.ingest.assets import store_gx_result
+from orchestration.defs.publish.assets import MART_KEYS
+
+
+def _check_result(result: runner.SuiteResult, asset_key: dg.AssetKey, check_name: str):
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
+        passed=result.success,
+        metadata={
+            "expectations_evaluated": result.evaluated,
+            "failed": result.failed,
+            "failures": dg.MetadataValue.json(result.failures[:50]),
+        },
+    )
+
+
+def _mart_suite_check(suite_name: str) -> dg.AssetChecksDefinition:
+    asset_key = dg.AssetKey(suite_name.split("."))
+
+    @dg.asset_check(asset=asset_key, name="gx_suite", blocking=True, pool="warehouse",
+                    description=f"Great Expectations suite '{suite_name}'.")
+    def gx_suite(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
+        docs = runner.DataDocs.open(ketreg_settings.load().gx_dir)
+        with warehouse.get_connection() as con:
+            result = runner.validate_table_in_chunks(con, suite_name, suite_name, context=docs,
+                                                     run_name=context.run.run_id)
+            store_gx_result(con, context.run.run_id, result, suite_name)
+        docs.build()
+        return _check_result(result, asset_key, "gx_suite")
+
+    return gx_suite
+
+
+AS_OF_KEY = dg.AssetKey(["marts", "as_of"])
+
+
+@dg.asset_check(asset=AS_OF_KEY, name="freshness", blocking=True, pool="warehouse",
+                description="The last export loaded is at most KETREG_FRESHNESS_DAYS old.")
+def freshness_check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
+    settings = ketreg_settings.load()
+    with warehouse.get_connection() as con:
+        (last_load,) = con.execute(
+            "select max(loaded_at) from ops.ingest_manifest where status = 'LOADED'"
+        ).fetchone()
+        result = freshness.check_freshness(
+            last_load, timedelta(days=settings.freshness_days), now=datetime.now(),
+            what="last load",
+        )
+        store_gx_result(con, context.run.run_id, result, "marts.as_of")
+    return _check_result(result, AS_OF_KEY, "freshness")
+
+
+@dg.multi_asset_check(
+    specs=[dg.AssetCheckSpec("volume", asset=key, blocking=True,
+                             description="No sharp drop in rows since the last published run.")
+           for key in MART_KEYS],
+    pool="warehouse",
+)
+def volume_check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
+    settings = ketreg_settings.load()
+    tables = {".".join(key.path): key for key in MART_KEYS}
+    with warehouse.get_connection() as con:
+        counts = volume.count_rows(con, tables)
+        result = volume.check_volume(counts, volume.load_row_counts(settings.mart_volumes))
+        store_gx_result(con, context.run.run_id, result, "marts")
+    by_table = dict(zip(tables, result.raw.get("results", []), strict=False))
+    for table, key in tables.items():
+        outcome = by_table.get(table, {})
+        yield dg.AssetCheckResult(
+            asset_key=key, check_name="volume", passed=bool(outcome.get("success", True)),
+            metadata={"rows": counts[table],
+                      "message": outcome.get("meta", {}).get("message", "")},
+        )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(
+        asset_checks=[*(_mart_suite_check(name) for name in MART_SUITES), freshness_check,
+                      volume_check],
+    )
