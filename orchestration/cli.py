@@ -16,7 +16,12 @@ def _generate(args: argparse.Namespace) -> int:
         Path(args.out), patients=args.patients, sites=args.sites, seed=args.seed,
         fmt=args.format, progress=not args.quiet,
     )
-    print(summary.describe() if hasattr(summary, "describe") else summary)
+    print(f"Wrote {len(summary.files)} files to {summary.out_dir}")
+    for entity, n in summary.rows.items():
+        print(f"  {entity:<15} {n:>12,} rows")
+    print("Deliberate faults, for the quarantine and the manifest to show:")
+    for kind, records in summary.fault_records.items():
+        print(f"  {kind:<24} {len(records):>6}")
     return 0
 
 

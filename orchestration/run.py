@@ -77,7 +77,11 @@ def run_job(inbox_dir: Path, warehouse: Path | None = None) -> RunOutcome:
     with exclusive_run(settings), dagster_instance(settings) as instance:
         job = defs.resolve_job_def(JOB_NAME)
         result = job.execute_in_process(
-            run_config=run_config_for(str(inbox_dir.resolve())),
+            run_config={
+                **run_config_for(str(inbox_dir.resolve())),
+                # Progress, not Dagster's step-by-step debug events.
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            },
             instance=instance,
             resources={"warehouse": warehouse_resource(settings)},
             raise_on_error=False,

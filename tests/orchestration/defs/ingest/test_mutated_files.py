@@ -54,7 +54,8 @@ def mutated(draw) -> tuple[str, bytes]:
     return name, raw
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=mutated())
 def test_mutated_file_is_rejected_or_balances(tmp_path_factory, case):
     name, content = case

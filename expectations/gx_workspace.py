@@ -1,0 +1,87 @@
+"""One GX context set up to validate pandas frames: a data source, one asset per suite or
+table, and the suites built from code. Setting these up costs more than a small validation,
+so a workspace is made once per process and reused."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from functools import cache
+
+import great_expectations as gx
+import pandas as pd
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from expectations.registry import build_suite
+from expectations.sql_uniqueness import is_uniqueness
+
+DATASOURCE_NAME = "ketreg_frames"
+# Counts without samples of the offending values: cheaper, and nothing to leak. Redaction
+# still runs after, because some expectations report values in other fields.
+RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
+
+
+class GxWorkspace:
+    def __init__(
+        self,
+        context: AbstractDataContext,
+        store_lock: Callable[[], AbstractContextManager] = nullcontext,
+    ):
+        """`store_lock`: held while the context's stores are written (see data_docs)."""
+        self.context = context
+        self._store_lock = store_lock
+        # tqdm bars per metric would flood the Dagster logs.
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._source = context.data_sources.add_or_update_pandas(DATASOURCE_NAME)
+        self._lock = threading.RLock()
+        self._suites: dict[str, gx.ExpectationSuite] = {}
+        self._chunk_suites: dict[str, gx.ExpectationSuite] = {}
+        self._batch_definitions: dict = {}
+
+    def suite(self, name: str) -> gx.ExpectationSuite:
+        with self._lock:
+            if name not in self._suites:
+                # Kept in the context so the data docs can show what each suite checks.
+                with self._store_lock():
+                    self._suites[name] = self.context.suites.add_or_update(build_suite(name))
+            return self._suites[name]
+
+    def chunk_suite(self, name: str) -> gx.ExpectationSuite:
+        """The suite without its uniqueness expectations, which a chunk cannot judge."""
+        with self._lock:
+            if name not in self._chunk_suites:
+                self._chunk_suites[name] = gx.ExpectationSuite(
+                    name=name,
+                    # GX lets an expectation belong to one suite only, hence the copies.
+                    expectations=[
+                        copy.copy(e) for e in self.suite(name).expectations if not is_uniqueness(e)
+                    ],
+                )
+            return self._chunk_suites[name]
+
+    def validate(
+        self, suite: gx.ExpectationSuite, frame: pd.DataFrame, asset_name: str
+    ) -> ExpectationSuiteValidationResult:
+        with self._lock:
+            batch = self._batch_definition(asset_name).get_batch(
+                batch_parameters={"dataframe": frame}
+            )
+            return batch.validate(suite, result_format=RESULT_FORMAT)
+
+    def _batch_definition(self, asset_name: str):
+        if asset_name not in self._batch_definitions:
+            asset = self._source.add_dataframe_asset(name=asset_name)
+            self._batch_definitions[asset_name] = asset.add_batch_definition_whole_dataframe(
+                name="whole_frame"
+            )
+        return self._batch_definitions[asset_name]
+
+
+@cache
+def in_memory_workspace() -> GxWorkspace:
+    """For validations whose results need not be kept for the data docs."""
+    return GxWorkspace(gx.get_context(mode="ephemeral"))

@@ -1,0 +1,60 @@
+"""Uniqueness expectations answered by DuckDB over a whole table.
+
+GX judges uniqueness within the frame it is given: validated chunk by chunk, a key repeated
+in two different chunks would pass. So when a table is validated in chunks, these
+expectations are taken out of the per-chunk suite and counted here in one GROUP BY, with the
+same semantics as GX's pandas implementation (every row of a repeated key is unexpected; rows
+whose key columns are all missing are skipped).
+"""
+
+from __future__ import annotations
+
+import duckdb
+from great_expectations.core import ExpectationValidationResult
+from great_expectations.expectations.expectation import Expectation
+
+from expectations.chunk_results import map_result_counts
+from expectations.row_conditions import condition_sql, quote_identifier
+
+UNIQUENESS_TYPES = frozenset(
+    {"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"}
+)
+
+
+def is_uniqueness(expectation: Expectation) -> bool:
+    return expectation.expectation_type in UNIQUENESS_TYPES
+
+
+def check_uniqueness_in_sql(
+    con: duckdb.DuckDBPyConnection, table_sql: str, expectation: Expectation
+) -> ExpectationValidationResult:
+    """`table_sql`: an already quoted table name."""
+    config = expectation.configuration
+    kwargs = config.kwargs
+    columns = list(kwargs.get("column_list") or [kwargs["column"]])
+    quoted = [quote_identifier(c) for c in columns]
+    where = f"where {condition_sql(kwargs['row_condition'])}" if kwargs.get("row_condition") else ""
+    ignore = kwargs.get("ignore_row_if", "all_values_are_missing")
+    if "column" in kwargs or ignore == "all_values_are_missing":
+        missing = " and ".join(f"{c} is null" for c in quoted)
+    elif ignore == "any_value_is_missing":
+        missing = " or ".join(f"{c} is null" for c in quoted)
+    else:
+        missing = "false"
+    element_count, missing_count, unexpected_count = con.execute(
+        f"""
+        with judged as (select {", ".join(quoted)}, ({missing}) as is_missing
+                        from {table_sql} {where}),
+             keys as (select count(*) as n from judged where not is_missing
+                      group by {", ".join(quoted)})
+        select (select count(*) from judged),
+               (select count(*) from judged where is_missing),
+               (select coalesce(sum(n), 0) from keys where n > 1)
+        """
+    ).fetchone()
+    return ExpectationValidationResult(
+        success=unexpected_count == 0,
+        expectation_config=config,
+        result=map_result_counts(element_count, int(unexpected_count), missing_count),
+        exception_info={"raised_exception": False},
+    )

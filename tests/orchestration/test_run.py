@@ -1,0 +1,122 @@
+"""`ketreg run` end to end: the Dagster job over an inbox, twice.
+
+One generated network plus crafted files goes through the real job (ingest,
+dbt, checks, publish) in a fresh KETREG_HOME; the second run on the same inbox
+must change nothing. Runs are slow (dbt), so they are shared by the module.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.synthetic import generate_network
+
+pytestmark = pytest.mark.slow
+
+PHI_SENTINELS = ("Zebulon Quixotewright", "zq.sentinel@example.org", "(555) 867-5309",
+                 "078-05-1120")
+TABLES = ("ops.ingest_manifest", "ops.quarantine", "raw.patients", "raw.sessions",
+          "raw.assessments", "raw.adverse_events", "marts.course_outcomes",
+          "marts.outcome_rates", "marts.side_effect_rates", "marts.safety_flags",
+          "marts.assessment_scores")
+
+
+def _ketreg(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KETREG_HOME": str(home)}
+    env.pop("KETREG_WAREHOUSE", None)
+    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def _tables(warehouse: Path) -> dict[str, list]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {t: con.execute(f"select * exclude (loaded_at) from {t} order by all").fetchall()
+                if t == "ops.ingest_manifest"
+                else con.execute(f"select * from {t} order by all").fetchall()
+                for t in TABLES}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    inbox = home / "inbox"
+    generate_network(inbox, patients=300, sites=3, seed=11, progress=False)
+    (inbox / "patients_PHI-01_2026-10-31.csv").write_text(
+        "patient_key,site_id,primary_indication,enrolled_on,patient_name\n"
+        f"phi000001,PHI-01,TRD,2026-01-05,{PHI_SENTINELS[0]}\n")
+    (inbox / "sessions_PHI-01_2026-10-31.csv").write_text(
+        "session_id,patient_key,site_id,started_at,route,drug,dose_mg,status,notes\n"
+        f"S-PHI-1,phi000001,PHI-01,2026-01-08 09:00,IV,KETAMINE,34,COMPLETED,"
+        f"\"call {PHI_SENTINELS[2]} or {PHI_SENTINELS[1]}, SSN {PHI_SENTINELS[3]}\"\n")
+    first = _ketreg(home, "run", "--inbox", str(inbox))
+    after_first = _tables(home / "warehouse.duckdb")
+    snapshot_first = (home / "snapshot" / "dashboard.duckdb").stat().st_mtime_ns
+    second = _ketreg(home, "run", "--inbox", str(inbox))
+    after_second = _tables(home / "warehouse.duckdb")
+    return home, first, second, after_first, after_second, snapshot_first
+
+
+def test_first_run_succeeds_and_prints_a_summary(two_runs):
+    home, first, *_ = two_runs
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "LOADED" in first.stdout and "REJECTED_PHI" in first.stdout
+    assert "Top quarantine reasons:" in first.stdout
+    assert (home / "snapshot" / "dashboard.duckdb").exists()
+
+
+def test_every_file_balances_and_phi_files_are_rejected(two_runs):
+    home, *_ , after_first, _, _ = two_runs
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from ops.ingest_manifest "
+                           "where rows_read <> rows_loaded + rows_quarantined").fetchone() == (0,)
+        rejected = con.execute("select file_name, reason from ops.ingest_manifest "
+                               "where status = 'REJECTED_PHI' order by 1").fetchall()
+    finally:
+        con.close()
+    assert [name for name, _ in rejected] == ["patients_PHI-01_2026-10-31.csv",
+                                              "sessions_PHI-01_2026-10-31.csv"]
+    assert "patient_name" in rejected[0][1]
+    assert "notes" in rejected[1][1]
+
+
+def test_no_value_of_a_rejected_file_is_written_anywhere_but_its_rejected_copy(two_runs):
+    home, first, second, *_ = two_runs
+    rejected_dir = home / "rejected"
+    copies = list(rejected_dir.iterdir())
+    assert len(copies) == 2 and all(p.stat().st_mode & 0o777 == 0o600 for p in copies)
+    sentinels = [s.encode() for s in PHI_SENTINELS]
+    for path in home.rglob("*"):
+        if path.is_file() and rejected_dir not in path.parents:
+            content = path.read_bytes()
+            leaked = [s for s in sentinels if s in content]
+            assert not leaked, f"{path.relative_to(home)} holds {leaked}"
+    for output in (first.stdout, first.stderr, second.stdout, second.stderr):
+        assert not any(s in output for s in PHI_SENTINELS)
+
+
+def test_second_run_on_the_same_inbox_changes_nothing(two_runs):
+    _, _, second, after_first, after_second, _ = two_runs
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "No new files" in second.stdout
+    assert after_second == after_first
+
+
+def test_two_simultaneous_runs_refuse_with_a_clear_message(two_runs, tmp_path):
+    import fcntl
+
+    home = two_runs[0]
+    with (home / "run.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        blocked = _ketreg(home, "run", "--inbox", str(home / "inbox"))
+    assert blocked.returncode == 3
+    assert "another ketreg run is using" in blocked.stderr
