@@ -12,17 +12,16 @@ Faults change cells through overrides on the rendered text, so the network's arr
 the clean truth; only a duplicated item adds a row. One record carries at most one fault.
 """
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from .clock import EXPORT_DAY, iso_date, timestamp_text
-from .contract import AE_CATEGORIES, ENTITIES, ROUTES, SEVERITIES
+from .contract import AE_CATEGORIES, ENTITIES, ROUTES, SEVERITIES, STATUS
 from .items import TOTAL_ITEM, AssessmentRows, administration_ranges
 from .network import Network
 from .randomness import stream
-from .render import Overrides
+from .render import ExportFile, Overrides
 
 # Kinds whose records fail the contract's row rules; the others are valid but redundant.
 INVALIDATING_KINDS = (
@@ -76,24 +75,11 @@ _IMPOSSIBLE_MONTH_DAYS = ("02-30", "02-31", "04-31", "06-31", "09-31", "11-31")
 
 
 @dataclass(frozen=True)
-class LaterFile:
-    """A file dated after the main export: new record versions or late patients."""
-
-    entity: str
-    site: int
-    day: int
-    rows: np.ndarray  # in file order
-    version: np.ndarray | None = None
-    withdrawn: np.ndarray | None = None
-    overrides: Overrides = dataclasses.field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class FaultPlan:
     network: Network  # with the duplicated item rows added
     overrides: dict[str, Overrides]  # entity -> cells changed in its main files
     withheld_patients: np.ndarray  # left out of the main patients file: they arrive late
-    later_files: tuple[LaterFile, ...]
+    later_files: tuple[ExportFile, ...]
     resent: tuple[tuple[str, int], ...]  # (entity, site) of main files sent again
     records: dict[str, list[tuple[str, str]]]  # kind -> (entity, record key as written)
 
@@ -162,7 +148,8 @@ class _Injector:
 
     def set_cell(self, entity: str, column: str, row: int, text: str,
                  overrides: dict[str, Overrides] | None = None) -> None:
-        (overrides or self.overrides)[entity].setdefault(column, {})[int(row)] = text
+        target = self.overrides if overrides is None else overrides
+        target[entity].setdefault(column, {})[int(row)] = text
 
     def admin_rows(self, admin: int) -> np.ndarray:
         start = self.admin_first_row[admin]
@@ -231,9 +218,11 @@ class _Injector:
         admins = self.targets.draw("assessments", _RATES["DUPLICATE_ITEM_CONFLICT", "assessments"],
                                    np.nonzero(self.admin_item_count > 0)[0])
         self.note("DUPLICATE_ITEM_CONFLICT", "assessments", admins)
+        if len(admins) == 0:
+            return
         original = self.admin_first_row[admins]  # the first item of each
         item_max = np.array([self.instrument(x).item_max for x in admins], dtype=np.int64)
-        shift = 1 + self.rng.integers(0, item_max) if len(admins) else item_max
+        shift = 1 + self.rng.integers(0, item_max)
         other = (rows.value[original] + shift) % (item_max + 1)  # in range, but different
         at = original + 1
         self.net = self.net.with_assessment_rows(AssessmentRows(
@@ -280,7 +269,6 @@ class _Injector:
             self.set_cell("assessments", "value", row, str(stated + shift))
             self.note("TOTAL_MISMATCH", "assessments", [admin])
 
-
     def adverse_event_faults(self) -> None:
         e = self.net.events
         for event in self.targets.draw("adverse_events", _RATES["CODE_TYPO", "adverse_events"]):
@@ -289,6 +277,11 @@ class _Injector:
             self.note("CODE_TYPO", "adverse_events", [event])
 
     # --- new versions ----------------------------------------------------------------
+
+    def correctable(self, entity: str) -> np.ndarray | None:
+        if entity == "sessions":  # the correction is to the monitoring time
+            return np.nonzero(self.net.observations.status != STATUS["CANCELLED"])[0]
+        return None
 
     def corrected_cells(self, entity: str, record: int, into: dict[str, Overrides]) -> None:
         """A plausible correction: one value changed, the record otherwise the same."""
@@ -320,11 +313,12 @@ class _Injector:
         if len(items) and total is not None:
             self.set_cell("assessments", "value", total, str(int(rows.value[total]) + shift), into)
 
-    def new_versions(self) -> list[LaterFile]:
+    def new_versions(self) -> list[ExportFile]:
         net = self.net
         files = []
         for entity in ENTITIES:
-            corrected = self.targets.draw(entity, _RATES["CORRECTED_VERSION", entity])
+            corrected = self.targets.draw(entity, _RATES["CORRECTED_VERSION", entity],
+                                          self.correctable(entity))
             withdrawn = self.targets.draw(entity, _RATES["WITHDRAWN_RECORD", entity])
             self.note("CORRECTED_VERSION", entity, corrected)
             self.note("WITHDRAWN_RECORD", entity, withdrawn)
@@ -338,7 +332,7 @@ class _Injector:
             site = net.site_of_rows(entity)[records]
             for s in np.unique(site):
                 here = site == s
-                files.append(LaterFile(
+                files.append(ExportFile(
                     entity=entity, site=int(s), day=NEW_VERSIONS_DAY, rows=records[here],
                     version=np.full(int(here.sum()), 2, dtype=np.int16),
                     withdrawn=is_withdrawn[here], overrides=into[entity],
@@ -366,15 +360,16 @@ def plan_faults(net: Network, seed: int) -> FaultPlan:
     injector.adverse_event_faults()
     later_files = injector.new_versions()
     if len(late):
-        later_files.insert(0, LaterFile(entity="patients", site=int(net.patients.site[late[0]]),
+        later_files.insert(0, ExportFile(entity="patients", site=int(net.patients.site[late[0]]),
                                         day=LATE_PATIENTS_DAY, rows=late))
 
     # Re-send some main files unchanged: one per three sites, at least one.
-    rows_per_file = [(entity, site) for entity in ENTITIES
-                     for site in np.unique(net.site_of_rows(entity))]
-    picks = injector.rng.choice(len(rows_per_file), size=max(1, len(net.sites) // 3),
+    sites_with_rows = {entity: np.unique(net.site_of_rows(entity)) for entity in ENTITIES}
+    sites_with_rows["patients"] = np.unique(np.delete(net.patients.site, late))
+    main_files = [(entity, int(site)) for entity in ENTITIES for site in sites_with_rows[entity]]
+    picks = injector.rng.choice(len(main_files), size=max(1, len(net.sites) // 3),
                                 replace=False)
-    resent = tuple((rows_per_file[i][0], int(rows_per_file[i][1])) for i in np.sort(picks))
+    resent = tuple(main_files[i] for i in np.sort(picks))
     return FaultPlan(
         network=injector.net,
         overrides=injector.overrides,

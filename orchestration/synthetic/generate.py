@@ -15,7 +15,7 @@ from .clock import EXPORT_DATE, EXPORT_DAY
 from .contract import ENTITIES
 from .faults import FAULT_KINDS, INVALIDATING_KINDS, RESENT_DAY, FaultPlan, plan_faults
 from .network import build_network
-from .render import render
+from .render import ExportFile, render
 from .writer import FORMATS, file_name, stamp_mtime, write_table
 
 _WRITERS = 2  # pyarrow formats and writes outside the GIL: one thread per core
@@ -49,20 +49,10 @@ class GenerationSummary:
         )
 
 
-@dataclass(frozen=True)
-class _FileJob:
-    entity: str
-    site: int
-    day: int
-    rows: np.ndarray
-    version: np.ndarray | None = None
-    withdrawn: np.ndarray | None = None
-    overrides: dict | None = None
-
-
-def _main_file_jobs(plan: FaultPlan) -> list[_FileJob]:
+def _main_files(plan: FaultPlan) -> list[ExportFile]:
+    """One file per entity and site, dated at the export date."""
     net = plan.network
-    jobs = []
+    files = []
     for entity in ENTITIES:
         order = net.file_order(entity)
         if entity == "patients":
@@ -72,9 +62,9 @@ def _main_file_jobs(plan: FaultPlan) -> list[_FileJob]:
         for s in range(len(net.sites)):
             rows = order[bounds[s]:bounds[s + 1]]
             if len(rows):  # a header-only file would read as an empty export
-                jobs.append(_FileJob(entity, s, EXPORT_DAY, rows,
-                                     overrides=plan.overrides[entity]))
-    return jobs
+                files.append(ExportFile(entity, s, EXPORT_DAY, rows,
+                                        overrides=plan.overrides[entity]))
+    return files
 
 
 def generate_network(out_dir: Path, patients: int, sites: int = 6, seed: int = 0,
@@ -107,23 +97,18 @@ def generate_network(out_dir: Path, patients: int, sites: int = 6, seed: int = 0
         plan = plan_faults(network, seed)
         stage_done("faults")
 
-        jobs = _main_file_jobs(plan) + [
-            _FileJob(f.entity, f.site, f.day, f.rows, f.version, f.withdrawn, f.overrides)
-            for f in plan.later_files
-        ]
-        bar.total = 4 + len(jobs) + len(plan.resent)
+        files = _main_files(plan) + list(plan.later_files)
+        bar.total = 4 + len(files) + len(plan.resent)
         bar.set_postfix_str("writing")
         net = plan.network
 
-        def write(job: _FileJob) -> tuple[Path, str, int]:
-            path = out_dir / file_name(job.entity, net.sites[job.site], job.day, fmt)
-            columns = render(job.entity, net, job.rows, version=job.version,
-                             withdrawn=job.withdrawn, overrides=job.overrides)
-            return path, job.entity, write_table(columns, path, fmt, job.day)
+        def write(file: ExportFile) -> tuple[Path, str, int]:
+            path = out_dir / file_name(file.entity, net.sites[file.site], file.day, fmt)
+            return path, file.entity, write_table(render(file, net), path, fmt, file.day)
 
         written: list[tuple[Path, str, int]] = []
         # Biggest files first, so the two writers finish together.
-        by_size = sorted(jobs, key=lambda job: -len(job.rows))
+        by_size = sorted(files, key=lambda file: -len(file.rows))
         with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
             for result in pool.map(write, by_size):
                 written.append(result)

@@ -43,17 +43,18 @@ class Network:
     def instrument_codes(self) -> tuple[str, ...]:
         return tuple(self.instruments)
 
+    def patient_of_rows(self, entity: str) -> np.ndarray:
+        """The patient (index) of every row of an entity's table."""
+        if entity == "patients":
+            return np.arange(len(self.patients))
+        if entity == "sessions":
+            return self.sessions.patient
+        if entity == "assessments":
+            return self.administrations.patient[self.assessment_rows.administration]
+        return self.events.patient
+
     def site_of_rows(self, entity: str) -> np.ndarray:
-        """The site of every row of an entity's table."""
-        patient = {
-            "patients": lambda: np.arange(len(self.patients)),
-            "sessions": lambda: self.sessions.patient,
-            "assessments": lambda: self.administrations.patient[
-                self.assessment_rows.administration
-            ],
-            "adverse_events": lambda: self.events.patient,
-        }[entity]()
-        return self.patients.site[patient]
+        return self.patients.site[self.patient_of_rows(entity)]
 
     def in_file_order(self, entity: str, rows: np.ndarray) -> np.ndarray:
         """The given rows of an entity sorted as its files list them: by site, then
@@ -71,7 +72,7 @@ class Network:
     def file_order(self, entity: str) -> np.ndarray:
         """All rows of an entity in file order (see in_file_order)."""
         if entity != "assessments":
-            return self.in_file_order(entity, np.arange(len(self.site_of_rows(entity))))
+            return self.in_file_order(entity, np.arange(len(self.patient_of_rows(entity))))
         # Millions of rows: sort the administrations, then expand each to its run of rows.
         admin_order = np.lexsort((self.assessment_seq,
                                   self.patients.site[self.administrations.patient]))

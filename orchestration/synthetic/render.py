@@ -6,6 +6,8 @@ Missing values are nulls, written as empty cells. `overrides` replace single cel
 other text, which is how the deliberate faults get into otherwise clean rows.
 """
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,6 +32,19 @@ from .vitals import VITAL_COLUMNS
 Overrides = dict[str, dict[int, str]]
 
 _BOOLEANS = pa.array(["false", "true"])
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """What one file holds: rows of an entity from one site, as of a day."""
+
+    entity: str
+    site: int
+    day: int
+    rows: np.ndarray  # in file order
+    version: np.ndarray | None = None  # record_version per row; None: all 1
+    withdrawn: np.ndarray | None = None  # entered_in_error per row; None: all false
+    overrides: Overrides = field(default_factory=dict)
 
 
 def _codes(index: np.ndarray, vocabulary, mask: np.ndarray | None = None) -> pa.Array:
@@ -155,17 +170,18 @@ def _apply(column: pa.Array, rows: np.ndarray, replaced: dict[int, str]) -> pa.A
     return pa.DictionaryArray.from_arrays(pa.array(indices, mask=~valid), dictionary)
 
 
-def render(entity: str, net: Network, rows: np.ndarray, *, version: np.ndarray | None = None,
-           withdrawn: np.ndarray | None = None,
-           overrides: Overrides | None = None) -> dict[str, pa.Array]:
-    """The contract's columns, in order, for the given rows of an entity."""
-    columns = _RENDERERS[entity](net, rows)
-    n = len(rows)
-    columns["record_version"] = pa.array(np.ones(n, np.int16) if version is None else version)
-    columns["entered_in_error"] = _codes(
-        np.zeros(n, np.int8) if withdrawn is None else withdrawn.astype(np.int8), _BOOLEANS
+def render(file: ExportFile, net: Network) -> dict[str, pa.Array]:
+    """The contract's columns, in order, for the rows of a file."""
+    rows, n = file.rows, len(file.rows)
+    columns = _RENDERERS[file.entity](net, rows)
+    columns["record_version"] = pa.array(
+        np.ones(n, np.int16) if file.version is None else file.version
     )
-    for name, replaced in (overrides or {}).items():
+    columns["entered_in_error"] = _codes(
+        np.zeros(n, np.int8) if file.withdrawn is None else file.withdrawn.astype(np.int8),
+        _BOOLEANS,
+    )
+    for name, replaced in file.overrides.items():
         if replaced:
             columns[name] = _apply(columns[name], rows, replaced)
-    return {name: columns[name] for name in COLUMNS[entity]}
+    return {name: columns[name] for name in COLUMNS[file.entity]}
