@@ -1,0 +1,97 @@
+-- One row per current record whose patient_key is not (or no longer) a known
+-- patient: held back from every model until the patient arrives, counted on
+-- the data-quality page. Assessments count once per administration.
+with
+
+patients as (
+
+    select patient_key from {{ ref('stg_raw__patients') }}
+
+),
+
+sessions as (
+
+    select * from {{ ref('base_raw__sessions') }}
+
+),
+
+assessment_rows as (
+
+    select * from {{ ref('base_raw__assessments') }}
+
+),
+
+adverse_events as (
+
+    select * from {{ ref('base_raw__adverse_events') }}
+
+),
+
+orphan_sessions as (
+
+    select
+        'sessions' as entity,
+        sessions.session_id as record_key,
+        sessions.patient_key,
+        sessions.site_id,
+        cast(sessions.started_at as date) as record_date
+
+    from sessions
+    left join patients
+        on sessions.patient_key = patients.patient_key
+    where patients.patient_key is null
+
+),
+
+orphan_assessment_rows as (
+
+    select assessment_rows.*
+
+    from assessment_rows
+    left join patients
+        on assessment_rows.patient_key = patients.patient_key
+    where patients.patient_key is null
+
+),
+
+orphan_administrations as (
+
+    select
+        'assessments' as entity,
+        assessment_id as record_key,
+        max(patient_key) as patient_key,
+        max(site_id) as site_id,
+        cast(max(administered_at) as date) as record_date
+
+    from orphan_assessment_rows
+    group by assessment_id
+
+),
+
+orphan_adverse_events as (
+
+    select
+        'adverse_events' as entity,
+        adverse_events.event_id as record_key,
+        adverse_events.patient_key,
+        adverse_events.site_id,
+        cast(adverse_events.onset_at as date) as record_date
+
+    from adverse_events
+    left join patients
+        on adverse_events.patient_key = patients.patient_key
+    where patients.patient_key is null
+
+),
+
+final as (
+
+    select * from orphan_sessions
+    union all
+    select * from orphan_administrations
+    union all
+    select * from orphan_adverse_events
+
+)
+
+select * from final

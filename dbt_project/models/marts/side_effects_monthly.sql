@@ -1,0 +1,89 @@
+-- Per-session side-effect rates per site (each also 'ALL'), calendar month
+-- and effect, for control charts: countable sessions showing the effect /
+-- countable sessions, by the session's own site and date. Every effect has a
+-- row in every site-month with a countable session, zeros included.
+with
+
+sessions as (
+
+    select
+        site_id,
+        cast({{ dbt.date_trunc('month', 'session_date') }} as date) as month
+
+    from {{ ref('int_sessions_grouped_into_courses') }}
+
+),
+
+session_effects as (
+
+    select
+        site_id,
+        cast({{ dbt.date_trunc('month', 'session_date') }} as date) as month,
+        effect
+
+    from {{ ref('int_session_effects_flagged') }}
+
+),
+
+effects as (
+
+    select effect, display_order from {{ ref('session_effects') }}
+
+),
+
+grouping_sets as (
+
+    {{ grouping_set_flags(['site_id']) }}
+
+),
+
+site_months as (
+
+    select
+        {{ grouped_value('site_id', 'grouping_sets', 'sessions') }} as site_id,
+        sessions.month,
+        count(*) as n_sessions
+
+    from sessions
+    cross join grouping_sets
+    group by 1, 2
+
+),
+
+effect_counts as (
+
+    select
+        {{ grouped_value('site_id', 'grouping_sets', 'session_effects') }} as site_id,
+        session_effects.month,
+        session_effects.effect,
+        count(*) as n_sessions_with_effect
+
+    from session_effects
+    cross join grouping_sets
+    group by 1, 2, 3
+
+),
+
+final as (
+
+    select
+        site_months.site_id,
+        site_months.month,
+        effects.effect,
+        cast(site_months.n_sessions as bigint) as n_sessions,
+        cast(coalesce(effect_counts.n_sessions_with_effect, 0) as bigint) as n_sessions_with_effect,
+        {{ ratio('coalesce(effect_counts.n_sessions_with_effect, 0)', 'site_months.n_sessions') }} as session_rate,
+        {{ wilson_bound('coalesce(effect_counts.n_sessions_with_effect, 0)', 'site_months.n_sessions', 'low') }} as session_ci_low,
+        {{ wilson_bound('coalesce(effect_counts.n_sessions_with_effect, 0)', 'site_months.n_sessions', 'high') }} as session_ci_high,
+        cast(effects.display_order as integer) as effect_order
+
+    from site_months
+    cross join effects
+    left join effect_counts
+        on site_months.site_id = effect_counts.site_id
+        and site_months.month = effect_counts.month
+        and effects.effect = effect_counts.effect
+
+)
+
+select * from final

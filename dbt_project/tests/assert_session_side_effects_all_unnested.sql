@@ -1,0 +1,33 @@
+-- Every code listed in a session's side_effects was unnested: a code missing
+-- from the session_effects seed would otherwise silently vanish from the
+-- side-effect rates.
+{{ config(tags=['completeness', 'blocking']) }}
+
+with
+
+sessions as (
+
+    select
+        session_id,
+        side_effects,
+        {{ dbt.length('side_effects') }}
+            - {{ dbt.length(dbt.replace('side_effects', "';'", "''")) }} + 1 as n_listed
+
+    from {{ ref('stg_raw__sessions') }}
+    where side_effects is not null
+
+),
+
+unnested as (
+
+    select session_id, count(*) as n_unnested
+    from {{ ref('stg_raw__session_side_effects') }}
+    group by session_id
+
+)
+
+select sessions.session_id, sessions.side_effects, sessions.n_listed, unnested.n_unnested
+from sessions
+left join unnested
+    on sessions.session_id = unnested.session_id
+where coalesce(unnested.n_unnested, 0) <> sessions.n_listed
