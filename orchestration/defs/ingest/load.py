@@ -192,8 +192,9 @@ def ingest_file(
         rules.check_rows(con, entity, "incoming", columns, loaded_at)
         _judge_versions(con, entity)
         _private_copy(file.path, archive_path(archive_dir, file))
-        outcome = _commit_file(con, entity, FileOutcome(**base, status=FileStatus.LOADED,
-                                                        warnings=warnings), run_id, loaded_at)
+        outcome = _commit_file(con, entity, columns,
+                               FileOutcome(**base, status=FileStatus.LOADED, warnings=warnings),
+                               run_id, loaded_at)
     finally:
         for table in ("incoming", "checked", "verdicts"):
             con.execute(f"drop table if exists {table}")
@@ -213,11 +214,15 @@ def _hash(columns: tuple[str, ...], alias: str) -> str:
 
 
 def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    """Temp table `verdicts`: each accepted row is NEW, UNCHANGED or VERSION_CONFLICT.
+    """Temp table `verdicts`: the accepted rows that are not new, UNCHANGED or VERSION_CONFLICT.
 
     The first row seen for a (key, record_version) is kept; the same pair with
     identical content again is a no-op, with other content a conflict
     (exports.md, Versions). For assessments the unit is the administration.
+
+    Most rows of a file are new versions seen once: those are settled by two
+    cheap set operations, and only the contested keys (repeated in the file or
+    already held) are hashed and compared.
     """
     if entity.name == "assessments":
         _judge_administration_versions(con)
@@ -228,30 +233,39 @@ def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
         f"""
         create or replace temp table verdicts as
         with accepted as (
+            select _row_number, {key}, record_version from checked where reason is null
+        ),
+        contested as (
+            select {key}, record_version from accepted group by all having count(*) > 1
+            union
+            select r.{key}, r.record_version from raw.{entity.name} as r
+            semi join accepted as x on {on}
+        ),
+        contested_rows as (
             select _row_number, {key}, record_version, {_hash(entity.column_names, 'c')} as h,
                    row_number() over (partition by {key}, record_version
                                       order by _row_number) as nth
-            from checked as c where reason is null
+            from checked as c semi join contested using ({key}, record_version)
+            where reason is null
         ),
         held as (
             select r.{key}, r.record_version, {_hash(entity.column_names, 'r')} as h
-            from raw.{entity.name} as r
-            semi join accepted as x on {on}
-        ),
-        first_in_file as (
-            select {key}, record_version, h from accepted where nth = 1
+            from raw.{entity.name} as r semi join contested as x on {on}
         )
-        select x._row_number,
-               case
-                   when held.h is not null and held.h = x.h then 'UNCHANGED'
-                   when held.h is not null then '{Reason.VERSION_CONFLICT}'
-                   when x.nth = 1 then 'NEW'
-                   when x.h = f.h then 'UNCHANGED'
-                   else '{Reason.VERSION_CONFLICT}'
-               end as verdict
-        from accepted as x
-        left join held using ({key}, record_version)
-        join first_in_file as f using ({key}, record_version)
+        select * from (
+            select x._row_number,
+                   case
+                       when held.h is not null and held.h = x.h then 'UNCHANGED'
+                       when held.h is not null then '{Reason.VERSION_CONFLICT}'
+                       when x.nth = 1 then 'NEW'
+                       when x.h = f.h then 'UNCHANGED'
+                       else '{Reason.VERSION_CONFLICT}'
+                   end as verdict
+            from contested_rows as x
+            left join held using ({key}, record_version)
+            join (select {key}, record_version, h from contested_rows where nth = 1) as f
+                using ({key}, record_version)
+        ) where verdict <> 'NEW'
         """
     )
 
@@ -264,33 +278,49 @@ def _judge_administration_versions(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace temp table verdicts as
         with accepted as (
-            select *, row_number() over (partition by assessment_id, record_version, item
-                                         order by _row_number) as nth
+            select _row_number, assessment_id, record_version, item
             from checked where reason is null
+        ),
+        -- An item row repeated with the same value (a different value was quarantined as
+        -- DUPLICATE_ITEM_CONFLICT): the first is the item, the others are no-ops.
+        repeats as (
+            select _row_number, assessment_id, record_version from (
+                select _row_number, assessment_id, record_version, row_number() over (
+                    partition by assessment_id, record_version, item order by _row_number) as nth
+                from accepted semi join (
+                    select assessment_id, record_version, item from accepted
+                    group by all having count(*) > 1
+                ) using (assessment_id, record_version, item)
+            ) where nth > 1
+        ),
+        held_keys as (
+            select distinct r.assessment_id, r.record_version from raw.assessments as r
+            semi join accepted as x
+                on r.assessment_id = x.assessment_id and r.record_version = x.record_version
         ),
         in_file as (
             select assessment_id, record_version,
                    md5(any_value({header_hash}) || {content}) as h
-            from accepted as a where nth = 1 group by assessment_id, record_version
+            from checked as a
+            semi join held_keys using (assessment_id, record_version)
+            where reason is null and _row_number not in (select _row_number from repeats)
+            group by assessment_id, record_version
         ),
         held as (
             select assessment_id, record_version,
                    md5(any_value({header_hash}) || {content}) as h
-            from raw.assessments as a
-            semi join in_file as x
-                on a.assessment_id = x.assessment_id and a.record_version = x.record_version
+            from raw.assessments as a semi join held_keys using (assessment_id, record_version)
             group by assessment_id, record_version
         )
         select x._row_number,
-               case
-                   when held.h is not null and held.h = f.h then 'UNCHANGED'
-                   when held.h is not null then '{Reason.VERSION_CONFLICT}'
-                   when x.nth = 1 then 'NEW'
-                   else 'UNCHANGED'
-               end as verdict
+               case when f.h = held.h then 'UNCHANGED' else '{Reason.VERSION_CONFLICT}' end
+                   as verdict
         from accepted as x
         join in_file as f using (assessment_id, record_version)
-        left join held using (assessment_id, record_version)
+        join held using (assessment_id, record_version)
+        union all
+        select _row_number, 'UNCHANGED' from repeats
+        anti join held_keys using (assessment_id, record_version)
         """
     )
 
@@ -298,26 +328,26 @@ def _judge_administration_versions(con: duckdb.DuckDBPyConnection) -> None:
 def _commit_file(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
+    file_columns: list[str],
     pending: FileOutcome,
     run_id: str,
     loaded_at: datetime,
 ) -> FileOutcome:
     columns = ", ".join(readers.quote_ident(c) for c in entity.column_names)
-    counts = con.execute(
-        """
-        select count(*),
-               count(*) filter (where c.reason is null and v.verdict in ('NEW', 'UNCHANGED')),
-               count(*) filter (where v.verdict = 'UNCHANGED')
-        from checked as c left join verdicts as v using (_row_number)
-        """
-    ).fetchone()
-    rows_read, rows_loaded, rows_unchanged = counts
+    rows_read, rows_rejected = con.execute(
+        "select count(*), count(reason) from checked").fetchone()
+    rows_conflicting, rows_unchanged = con.execute(
+        f"select count(*) filter (where verdict = '{Reason.VERSION_CONFLICT}'), "
+        "count(*) filter (where verdict = 'UNCHANGED') from verdicts").fetchone()
+    rows_loaded = rows_read - rows_rejected - rows_conflicting
     rows_orphaned = 0
     if entity.name != "patients":
         rows_orphaned = con.execute(
             """
-            select count(*) from checked as c join verdicts as v using (_row_number)
-            where v.verdict in ('NEW', 'UNCHANGED')
+            select count(*) from checked as c
+            anti join (select _row_number from verdicts where verdict <> 'UNCHANGED')
+                using (_row_number)
+            where c.reason is null
               and c.patient_key not in (select patient_key from raw.patients)
             """
         ).fetchone()[0]
@@ -334,19 +364,25 @@ def _commit_file(
             insert into raw.{entity.name} ({columns}, _file_sha256, _row_number, _load_id,
                                             _loaded_at)
             select {columns}, ?, _row_number, ?, ?
-            from checked join verdicts using (_row_number)
-            where verdict = 'NEW'
+            from checked anti join verdicts using (_row_number)
+            where reason is null
             """,
             [pending.file_sha256, load_id, loaded_at],
         )
+        # The row as read, every column as text; built for quarantined rows only.
+        row_json = "to_json(struct_pack(" + ", ".join(
+            f"{readers.quote_ident(c)} := i.{readers.quote_ident(c)}" for c in file_columns
+        ) + "))"
         con.execute(
-            """
+            f"""
             insert into ops.quarantine
             select ?, ?, c._row_number, c.record_key,
                    coalesce(c.reason, v.verdict),
                    case when c.reason is not null then c.reason_column else 'record_version' end,
-                   c.row_json, ?
-            from checked as c left join verdicts as v using (_row_number)
+                   {row_json}, ?
+            from checked as c
+            left join verdicts as v using (_row_number)
+            join (select rowid + 1 as _row_number, * from incoming) as i using (_row_number)
             where c.reason is not null or v.verdict = ?
             """,
             [pending.file_sha256, entity.name, loaded_at, str(Reason.VERSION_CONFLICT)],

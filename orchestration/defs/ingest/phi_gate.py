@@ -71,29 +71,41 @@ VALUE_PATTERNS = {
 }
 
 
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _probe(con: duckdb.DuckDBPyConnection, table: str,
+           probes: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """The (kind, column) pairs whose pattern matches at least one value, in one scan."""
+    if not probes:
+        return []
+    tests = ", ".join(
+        f"bool_or(regexp_matches({quote_ident(column)}, {_sql_string(pattern)}))"
+        for _, column, pattern in probes
+    )
+    hits = con.execute(f"select {tests} from {table}").fetchone()
+    return [(kind, column) for (kind, column, _), hit in zip(probes, hits, strict=True) if hit]
+
+
 def columns_with_identifier_values(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
 ) -> dict[str, list[str]]:
     """{kind of identifier: [columns holding at least one such value]}.
 
-    One pass over the table; DuckDB evaluates every column and pattern in it.
+    A first scan tries all patterns at once on each column (one alternation, one
+    regex pass per column); only the columns it flags are scanned again, pattern
+    by pattern, to say which kind of identifier they hold. Clean files, the usual
+    case, pay for one pass.
     """
-    probes = []
-    for kind, pattern in VALUE_PATTERNS.items():
-        escaped = pattern.replace("'", "''")
-        for column in columns:
-            probes.append(
-                (kind, column, f"bool_or(regexp_matches({quote_ident(column)}, '{escaped}'))")
-            )
-    if not probes:
-        return {}
-    row = con.execute(
-        f"select {', '.join(expr for _, _, expr in probes)} from {table}"
-    ).fetchone()
+    combined = "|".join(f"({pattern})" for pattern in VALUE_PATTERNS.values())
+    flagged = [column for _, column in
+               _probe(con, table, [("any", column, combined) for column in columns])]
     found: dict[str, list[str]] = {}
-    for (kind, column, _), hit in zip(probes, row, strict=True):
-        if hit:
-            found.setdefault(kind, []).append(column)
+    for kind, column in _probe(con, table, [(kind, column, pattern)
+                                            for kind, pattern in VALUE_PATTERNS.items()
+                                            for column in flagged]):
+        found.setdefault(kind, []).append(column)
     return found
 
 
