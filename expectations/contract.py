@@ -11,6 +11,23 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+# The code lists are the ingest's own (one contract, declared once); the suites
+# re-check the typed rows against them independently of the ingest's SQL.
+from orchestration.defs.ingest.contract import AE_CATEGORIES as ADVERSE_EVENT_CATEGORIES
+from orchestration.defs.ingest.contract import AE_SEVERITIES as ADVERSE_EVENT_SEVERITIES
+from orchestration.defs.ingest.contract import (
+    DRUGS,
+    ROUTES,
+    SESSION_STATUSES,
+    SEXES,
+    SIDE_EFFECTS,
+)
+
+__all__ = [
+    "ADVERSE_EVENT_CATEGORIES", "ADVERSE_EVENT_SEVERITIES", "DRUGS", "ROUTES",
+    "SESSION_STATUSES", "SEXES", "SIDE_EFFECTS",
+]
+
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
 
 SITE_ID_PATTERN = r"^[A-Z0-9-]{2,16}$"
@@ -18,40 +35,6 @@ PATIENT_KEY_PATTERN = r"^[A-Za-z0-9_-]{6,64}$"
 FILE_SHA256_PATTERN = r"^[0-9a-f]{64}$"
 # Record ids other than the patient key are free text of 1..64 characters.
 RECORD_ID_MAX_LENGTH = 64
-
-SEXES = ("F", "M", "X", "U")
-ROUTES = ("IV", "IM", "IN", "SL", "PO")
-DRUGS = ("KETAMINE", "ESKETAMINE")
-SESSION_STATUSES = ("COMPLETED", "TERMINATED_EARLY", "CANCELLED")
-SIDE_EFFECTS = (
-    "NAUSEA",
-    "VOMITING",
-    "DIZZINESS",
-    "HEADACHE",
-    "DISSOCIATION",
-    "SEDATION",
-    "ANXIETY",
-    "HYPERTENSION",
-    "TACHYCARDIA",
-    "RESPIRATORY_DEPRESSION",
-    "BLURRED_VISION",
-    "CONFUSION",
-    "OTHER",
-)
-ADVERSE_EVENT_CATEGORIES = (
-    "HYPERTENSION",
-    "DISSOCIATION",
-    "NAUSEA_VOMITING",
-    "SEDATION",
-    "RESPIRATORY_DEPRESSION",
-    "CARDIAC",
-    "PSYCHIATRIC_WORSENING",
-    "SUICIDAL_BEHAVIOR",
-    "UROLOGICAL",
-    "MISUSE",
-    "OTHER",
-)
-ADVERSE_EVENT_SEVERITIES = ("MILD", "MODERATE", "SEVERE")
 
 # The item column holds '1'..'n' without leading zeros, or 'total' (warehouse.sql).
 ASSESSMENT_ITEM_PATTERN = r"^(?:total|[1-9][0-9]*)$"

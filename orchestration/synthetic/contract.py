@@ -4,6 +4,20 @@ Instruments come from the dbt seed instead (catalog.py): clinical definitions li
 The order of each tuple is the generator's internal code order (arrays hold indices into it).
 """
 
+# The contract's code lists, declared once in the ingest.
+from orchestration.defs.ingest.contract import (
+           AE_CATEGORIES,
+           DRUGS,
+           INDICATIONS,
+           SEXES,
+           SIDE_EFFECTS,
+)
+from orchestration.defs.ingest.contract import AE_SEVERITIES as SEVERITIES
+from orchestration.defs.ingest.contract import SESSION_STATUSES as STATUSES
+
+__all__ = ["AE_CATEGORIES", "DRUGS", "INDICATIONS", "SEVERITIES", "SEXES", "SIDE_EFFECTS",
+           "STATUSES"]
+
 ENTITIES = ("patients", "sessions", "assessments", "adverse_events")
 
 # Column order follows the hand-written example export; the two optional version
@@ -37,24 +51,8 @@ KEY_COLUMN = {
     "adverse_events": "event_id",
 }
 
-SEXES = ("F", "M", "X", "U")
-INDICATIONS = (
-    "TRD", "MDD", "BIPOLAR_DEPRESSION", "PTSD", "OCD", "SUICIDAL_IDEATION", "CHRONIC_PAIN",
-    "OTHER",
-)
+# The generator's own order of the contract's routes: arrays hold indices into it.
 ROUTES = ("IV", "IN", "IM", "SL", "PO")
-DRUGS = ("KETAMINE", "ESKETAMINE")
-STATUSES = ("COMPLETED", "TERMINATED_EARLY", "CANCELLED")
-SIDE_EFFECTS = (
-    "NAUSEA", "VOMITING", "DIZZINESS", "HEADACHE", "DISSOCIATION", "SEDATION", "ANXIETY",
-    "HYPERTENSION", "TACHYCARDIA", "RESPIRATORY_DEPRESSION", "BLURRED_VISION", "CONFUSION",
-    "OTHER",
-)
-AE_CATEGORIES = (
-    "HYPERTENSION", "DISSOCIATION", "NAUSEA_VOMITING", "SEDATION", "RESPIRATORY_DEPRESSION",
-    "CARDIAC", "PSYCHIATRIC_WORSENING", "SUICIDAL_BEHAVIOR", "UROLOGICAL", "MISUSE", "OTHER",
-)
-SEVERITIES = ("MILD", "MODERATE", "SEVERE")
 
 # Handy indices into the tuples above, so code reads `ROUTE["IN"]` rather than a bare 1.
 ROUTE = {code: i for i, code in enumerate(ROUTES)}

@@ -17,9 +17,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.settings import PROJECT_ROOT as REPO
 from orchestration.synthetic import FAULT_KINDS, generate_network
 
-REPO = Path(__file__).resolve().parents[2]
 EXPORT_DATE = "2026-10-31"
 LAST_VALID_TIMESTAMP = datetime(2026, 10, 31, 23, 59)
 

@@ -1,0 +1,68 @@
+"""Measuring tools for the benchmarks: wall time, and peak memory of a process tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    peak_rss_bytes: int
+    returncode: int
+
+
+def _tree_rss(root: psutil.Process) -> int:
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for process in processes:
+        try:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run_command(args: list[str], env: dict[str, str] | None = None, log: Path | None = None,
+                poll_seconds: float = 0.2) -> Measured:
+    """Run a command to completion; peak RSS is summed over its whole process tree
+    (dbt runs in a child of `ketreg run`), sampled every `poll_seconds`."""
+    env = {**os.environ, **(env or {})}
+    out = log.open("w") if log else subprocess.DEVNULL
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(process.pid)
+        while not done.is_set():
+            peak = max(peak, _tree_rss(root))
+            done.wait(poll_seconds)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    returncode = process.wait()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if log:
+        out.close()
+    return Measured(seconds=elapsed, peak_rss_bytes=peak, returncode=returncode)
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result

@@ -1,0 +1,86 @@
+"""Write docs/performance.md from bench/out/results.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TARGETS = """\
+| what | target |
+|---|---|
+| ingest step at L | within 3x the floor |
+| cold run at L | within 3x the floor |
+| incremental run at L | within 0.2x of the cold run |
+| every page at L | p95 under 1 s |
+| peak memory at L | under 4 GB |
+| per-patient cold cost from M to L | grows by no more than 20% |
+"""
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "-"
+
+
+def tier_table(tiers: dict) -> str:
+    lines = [
+        "| tier | patients | rows | inbox MB | floor s | ingest s (x floor) | cold run s "
+        "(x floor) | cold peak MB | incremental s (x cold) | cold ms / patient |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("S", "M", "L", "XL"):
+        t = tiers.get(name)
+        if not t:
+            continue
+        lines.append(
+            f"| {name} | {t['patients']:,} | {t['rows']:,} | {t['inbox_mb']:,} | "
+            f"{t['floor_s']} | {t['ingest_s']} ({_ratio(t['ingest_s'], t['floor_s'])}) | "
+            f"{t['cold_s']} ({_ratio(t['cold_s'], t['floor_s'])}) | {t['cold_peak_mb']:,} | "
+            f"{t['incremental_s']} ({t['incremental_s'] / t['cold_s']:.2f}x) | "
+            f"{1000 * t['cold_s'] / t['patients']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def page_table(tiers: dict) -> str:
+    rows = []
+    for name, t in tiers.items():
+        for page, stats in sorted(t.get("pages", {}).items()):
+            rows.append(f"| {name} | {page} | {stats['p50'] * 1000:.0f} | "
+                        f"{stats['p95'] * 1000:.0f} |")
+    if not rows:
+        return "No page timings recorded yet."
+    return "\n".join(["| tier | page | p50 ms | p95 ms |", "|---|---|---:|---:|", *rows])
+
+
+def write_report(results: dict, path: Path) -> None:
+    m = results["machine"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text() if path.exists() else ""
+    marker = "<!-- bench:start -->"
+    head = text.split(marker)[0] if marker in text else "# Performance\n\n"
+    body = f"""{marker}
+Measured by `make bench` (`bench/run.py`) on {m['date']}: {m['cores']} cores, \
+{m['memory_gb']} GiB, {m['cpu']}, Python {m['python']}, {m['os']}. The machine is
+shared and noisy: read the ratios, each taken against a floor measured in the same run,
+rather than the seconds.
+
+Targets:
+
+{TARGETS}
+{tier_table(results['tiers'])}
+
+- **floor**: DuckDB alone loading the same files into one table each (`bench/floor.py`).
+- **ingest**: the job's ingest step alone (`bench/ingest_step.py`): hashing, PHI gate,
+  contract rules, versions, quarantine, manifest, archive copy and GX at the door.
+- **cold run**: `ketreg run` on an empty `KETREG_HOME`, to a published snapshot: ingest,
+  `dbt build`, the GX suites on the marts, publish. Peak memory is summed over the process
+  tree (dbt runs in a child process), sampled every 0.2 s.
+- **incremental**: one more export of about 0.2% of the network's patients, then
+  `ketreg run` again.
+
+Dashboard pages, server-side render time (Streamlit AppTest on the published snapshot):
+
+{page_table(results['tiers'])}
+<!-- bench:end -->
+"""
+    tail = text.split("<!-- bench:end -->", 1)[1] if "<!-- bench:end -->" in text else ""
+    path.write_text(head + body + tail)

@@ -1,0 +1,151 @@
+"""`make bench`: the registry's cost at each network tier, beside DuckDB's floor.
+
+    python -m bench.run [--tiers S,M,L] [--out bench/out]
+
+For each tier: generate the network; load it with DuckDB alone (the floor);
+run the ingest step alone; run the whole job cold (empty warehouse to a
+published snapshot); add one more day's export (about 0.2% of the network)
+and run again (incremental); time each dashboard page. Every figure of one
+tier is measured in the same run as its floor, so ratios hold on a noisy,
+shared machine where absolute seconds do not. Results go to
+bench/out/results.json and docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import psutil
+from tqdm import tqdm
+
+from bench.floor import load_floor
+from bench.measure import run_command, timed
+from bench.report import write_report
+from orchestration.synthetic import generate_network
+
+TIERS = {"S": 500, "M": 10_000, "L": 100_000, "XL": 500_000}
+SEED = 2026
+PYTHON = sys.executable
+
+
+@dataclass
+class TierResult:
+    tier: str
+    patients: int
+    rows: int
+    inbox_mb: float
+    generate_s: float
+    floor_s: float
+    ingest_s: float
+    cold_s: float
+    cold_peak_mb: float
+    incremental_patients: int
+    incremental_s: float
+    incremental_peak_mb: float
+    pages: dict[str, dict[str, float]]
+
+
+def _ketreg(home: Path, log: Path, *args: str):
+    return run_command([PYTHON, "-m", "orchestration.cli", *args],
+                       env={"KETREG_HOME": str(home), "KETREG_WAREHOUSE": ""}, log=log)
+
+
+def _page_times(home: Path) -> dict[str, dict[str, float]]:
+    try:
+        from bench.dashboards import measure_pages
+    except ImportError:
+        return {}
+    return measure_pages(home / "snapshot" / "dashboard.duckdb")
+
+
+def run_tier(tier: str, out: Path, progress: tqdm) -> TierResult:
+    patients = TIERS[tier]
+    work = out / tier
+    shutil.rmtree(work, ignore_errors=True)
+    inbox, home = work / "inbox", work / "home"
+
+    progress.set_postfix_str(f"{tier}: generating")
+    generate_s, summary = timed(generate_network, inbox, patients=patients, seed=SEED,
+                                progress=False)
+    rows = sum(summary.rows.values())
+    inbox_mb = sum(p.stat().st_size for p in inbox.iterdir()) / 1e6
+
+    progress.set_postfix_str(f"{tier}: DuckDB floor")
+    floor_s, _ = timed(load_floor, inbox, work / "floor.duckdb")
+    (work / "floor.duckdb").unlink(missing_ok=True)
+
+    progress.set_postfix_str(f"{tier}: ingest step")
+    ingest = run_command([PYTHON, "-m", "bench.ingest_step", str(inbox)],
+                         env={"KETREG_HOME": str(work / "ingest-home"), "KETREG_WAREHOUSE": ""},
+                         log=work / "ingest.log")
+    shutil.rmtree(work / "ingest-home", ignore_errors=True)
+
+    progress.set_postfix_str(f"{tier}: cold run")
+    cold = _ketreg(home, work / "cold.log", "run", "--inbox", str(inbox))
+
+    progress.set_postfix_str(f"{tier}: incremental run")
+    day_patients = max(1, round(patients * 0.002))
+    generate_network(work / "day", patients=day_patients, seed=SEED + 1, progress=False)
+    # The day's files keep their entity prefix; the suffix keeps their names apart.
+    for path in (work / "day").iterdir():
+        shutil.copy2(path, inbox / f"{path.stem}_next-day{path.suffix}")
+    incremental = _ketreg(home, work / "incremental.log", "run", "--inbox", str(inbox))
+
+    progress.set_postfix_str(f"{tier}: dashboard pages")
+    pages = _page_times(home)
+    for step, measured in (("ingest", ingest), ("cold", cold), ("incremental", incremental)):
+        if measured.returncode != 0:
+            raise SystemExit(f"tier {tier}: the {step} run failed; see {work}/{step}.log")
+    return TierResult(
+        tier=tier, patients=patients, rows=rows, inbox_mb=round(inbox_mb, 1),
+        generate_s=round(generate_s, 2), floor_s=round(floor_s, 2),
+        ingest_s=round(ingest.seconds, 2), cold_s=round(cold.seconds, 2),
+        cold_peak_mb=round(cold.peak_rss_bytes / 1e6), incremental_patients=day_patients,
+        incremental_s=round(incremental.seconds, 2),
+        incremental_peak_mb=round(incremental.peak_rss_bytes / 1e6), pages=pages,
+    )
+
+
+def machine() -> dict[str, str]:
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": str(os.cpu_count()),
+        "memory_gb": f"{psutil.virtual_memory().total / 2**30:.0f}",
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiers", default="S,M,L")
+    parser.add_argument("--out", default="bench/out")
+    parser.add_argument("--report", default="docs/performance.md")
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    results_path = out / "results.json"
+    previous = json.loads(results_path.read_text()) if results_path.exists() else {}
+    tiers = [t.strip().upper() for t in args.tiers.split(",") if t.strip()]
+    results = dict(previous.get("tiers", {}))
+    with tqdm(tiers, desc="make bench", unit="tier", file=sys.stderr) as progress:
+        for tier in progress:
+            results[tier] = asdict(run_tier(tier, out, progress))
+            results_path.write_text(json.dumps({"machine": machine(), "tiers": results},
+                                               indent=2))
+    write_report(json.loads(results_path.read_text()), Path(args.report))
+    print(f"Results: {results_path}\nReport: {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
