@@ -26,6 +26,14 @@ test: $(VENV)/.synced
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 
+# The dbt docs site (models, columns, tests, lineage, the dashboards as exposures), as one
+# static page: var/dbt/docs/static_index.html. Built against the demo warehouse when there is one.
+docs: $(VENV)/.synced
+	mkdir -p $(KETREG_HOME)/dbt
+	KETREG_WAREHOUSE=$${KETREG_WAREHOUSE:-$(KETREG_HOME)/warehouse.duckdb} $(BIN)/dbt docs generate \
+		--project-dir dbt_project --profiles-dir dbt_project --target-path $(KETREG_HOME)/dbt/docs --static
+	@echo "dbt docs: $(KETREG_HOME)/dbt/docs/static_index.html"
+
 dagster: $(VENV)/.synced
 	mkdir -p $(KETREG_HOME)/dagster
 	DAGSTER_HOME=$(KETREG_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions

@@ -135,7 +135,7 @@ create table if not exists raw.adverse_events (
 create table if not exists ops.gx_results (
     run_id        varchar not null,
     suite_name    varchar not null,
-    batch         varchar not null,        -- the file's sha256, or the mart's name
+    batch         varchar not null,        -- the files' sha256s (comma-separated), or a mart's name
     success       boolean not null,
     evaluated     integer not null,
     failed        integer not null,
