@@ -59,8 +59,15 @@ def _demo(args: argparse.Namespace) -> int:
     if os.environ.get("KETREG_DEMO_NO_SERVE") == "1":
         print("KETREG_DEMO_NO_SERVE=1: not serving the dashboards.")
         return 0
-    print("The dashboards are not built yet (issue 4): the demo stops after the run.")
-    return 0
+    return _dashboard(argparse.Namespace(port=args.port))
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from dashboards.serve import DEFAULT_PORT, serve
+
+    print(f"Serving the dashboards on http://127.0.0.1:{args.port or DEFAULT_PORT} "
+          "(Ctrl-C to stop)")
+    return serve(args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,9 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", help="warehouse file (default: KETREG_HOME/warehouse.duckdb)")
     run.set_defaults(func=_run)
 
+    dashboard = commands.add_parser("dashboard", help="serve the dashboards from the snapshot")
+    dashboard.add_argument("--port", type=int)
+    dashboard.set_defaults(func=_dashboard)
+
     demo = commands.add_parser("demo", help="generate a sample network, run, and serve")
     demo.add_argument("--patients", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--port", type=int)
     demo.set_defaults(func=_demo)
     return parser
 
