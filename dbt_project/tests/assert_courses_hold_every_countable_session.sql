@@ -1,6 +1,8 @@
 -- Courses account for every countable session of a known patient exactly
 -- once, and each course has exactly one primary-instrument outcome row.
-{{ config(tags=['completeness', 'blocking']) }}
+-- Shown in Dagster as a check on int_courses_aggregated.
+{{ config(tags=['completeness', 'blocking'],
+          meta={'dagster': {'ref': {'name': 'int_courses_aggregated'}}}) }}
 
 with
 

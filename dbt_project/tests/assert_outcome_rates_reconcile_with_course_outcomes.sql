@@ -1,6 +1,8 @@
 -- The network-wide outcome_rates rows count exactly the primary-instrument
 -- courses of course_outcomes: nothing lost or double-counted by the rollups.
-{{ config(tags=['conformance', 'blocking']) }}
+-- Shown in Dagster as a check on outcome_rates.
+{{ config(tags=['conformance', 'blocking'],
+          meta={'dagster': {'ref': {'name': 'outcome_rates'}}}) }}
 
 with
 

@@ -1,6 +1,8 @@
 -- Every total lies within its instrument's total range (instrument_catalog):
 -- a prorated or stated total outside it means a scoring or ingest defect.
-{{ config(tags=['plausibility', 'blocking']) }}
+-- Shown in Dagster as a check on assessment_scores.
+{{ config(tags=['plausibility', 'blocking'],
+          meta={'dagster': {'ref': {'name': 'assessment_scores'}}}) }}
 
 select
     scores.assessment_id,

@@ -1,7 +1,9 @@
 -- Every code listed in a session's side_effects was unnested: a code missing
 -- from the session_effects seed would otherwise silently vanish from the
 -- side-effect rates.
-{{ config(tags=['completeness', 'blocking']) }}
+-- Shown in Dagster as a check on stg_raw__session_side_effects.
+{{ config(tags=['completeness', 'blocking'],
+          meta={'dagster': {'ref': {'name': 'stg_raw__session_side_effects'}}}) }}
 
 with
 

@@ -1,7 +1,9 @@
 -- Every effect of the session_effects seed has a row in every site/route
 -- group of side_effect_rates (zeros included), and the ALL/ALL group counts
 -- every countable session and every course.
-{{ config(tags=['completeness', 'blocking']) }}
+-- Shown in Dagster as a check on side_effect_rates.
+{{ config(tags=['completeness', 'blocking'],
+          meta={'dagster': {'ref': {'name': 'side_effect_rates'}}}) }}
 
 with
 
