@@ -1,0 +1,72 @@
+"""Overview: how much treatment, how well it works, what needs attention, how fresh."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, data, queries, ui, wording
+from dashboards.suppression import Cells, suppress
+
+RECENT_FLAG_DAYS = 30
+
+st.title("Overview")
+definitions = wording.definitions_in_force()
+
+with ui.section("Data freshness"):
+    freshness = data.fetch_safe(queries.freshness)
+    row = freshness.values.iloc[0] if not freshness.empty else None
+    if row is None or pd.isna(row["as_of_date"]):
+        ui.empty_state("No as-of date yet: the snapshot holds no countable session or scorable "
+                       "administration.")
+    if row is not None:
+        as_of, loaded, built = st.columns(3)
+        as_of.metric("As-of date", ui.when(row["as_of_date"], "%Y-%m-%d"),
+                     help="The latest date of any countable session or scorable administration; "
+                          "outcome windows are measured against it.")
+        loaded.metric("Last file loaded", ui.when(row["last_loaded_at"], "%Y-%m-%d %H:%M"))
+        built.metric("Models built", ui.when(row["built_at_utc"], "%Y-%m-%d %H:%M UTC"))
+        ui.download(freshness, "freshness")
+
+with ui.section("Response and remission, whole network"):
+    rates = data.fetch_safe(queries.network_outcome_rates)
+    if rates.empty:
+        ui.empty_state("No course is ITT-eligible yet: a course counts once it has a baseline "
+                       "score and started at least "
+                       f"{definitions.var('itt_horizon_days', '56')} days before the as-of date.")
+    else:
+        shown = rates.display().set_index("denominator")
+        values = rates.values.set_index("denominator")
+        for denominator in values.index:
+            v, d = values.loc[denominator], shown.loc[denominator]
+            courses, response, remission, follow_up = st.columns(4)
+            courses.metric(f"{denominator} courses", ui.count_text(d["n_courses"]))
+            ui.rate_metric(response, f"Response ({denominator})", v["response_rate"],
+                           v["response_ci_low"], v["response_ci_high"])
+            ui.rate_metric(remission, f"Remission ({denominator})", v["remission_rate"],
+                           v["remission_ci_low"], v["remission_ci_high"])
+            if denominator == "ITT":
+                ui.rate_metric(follow_up, "Follow-up rate (completer / ITT)",
+                               v["follow_up_rate"], v["follow_up_ci_low"],
+                               v["follow_up_ci_high"])
+        ui.table(rates, name="network_outcome_rates", empty="")
+        ui.definition(definitions.outcome_rates())
+
+with ui.section("Patients and courses by month of course start"):
+    monthly = data.fetch_safe(queries.courses_by_month)
+    ui.chart(monthly, charts.grouped_counts, name="courses_by_month",
+             empty="No treatment course in the snapshot yet.",
+             x="month", series={"n_patients": "Patients starting a course", "n_courses": "Courses"},
+             y_title="Count",
+             caption="A course starts at a patient's first countable session and after every gap "
+                     f"of more than {definitions.var('course_gap_days', '60')} days.")
+
+with ui.section(f"Safety flags of the last {RECENT_FLAG_DAYS} days"):
+    flags = data.fetch(queries.recent_safety_flags, days=RECENT_FLAG_DAYS)
+    total = suppress(pd.DataFrame({"n_flags": [int(flags["n_flags"].sum())]}),
+                     Cells(counts=("n_flags",)))
+    st.metric(f"Flags raised in the {RECENT_FLAG_DAYS} days up to the as-of date",
+              ui.count_text(total.display()["n_flags"].iloc[0]),
+              help="The registry records no follow-up status yet: every flag of the period "
+                   "counts. The Safety follow-up page lists them.")
+    ui.table(suppress(flags, queries.recent_safety_flags.cells), name="recent_safety_flags",
+             empty=f"No safety flag in the {RECENT_FLAG_DAYS} days up to the as-of date.")
+    ui.definition(wording.SAFETY_FLAGS)

@@ -1,0 +1,53 @@
+"""Quality improvement: monthly p-charts of ITT response and of blood-pressure excursions."""
+
+import streamlit as st
+
+from dashboards import charts, data, queries, spc, ui, wording
+from dashboards.suppression import Cells, SafeFrame, suppress
+
+# A month's point rests on its own x and n; its limits on n alone; the centre
+# line on the totals of every month shown.
+P_CHART_CELLS = Cells(
+    counts=("x", "n"),
+    rates={"p": ("x", "n"), "beyond_limits": ("x", "n"), "in_run": ("x", "n"),
+           "centre": ("x_total", "n_total")},
+    resting_on={"lcl": ("n",), "ucl": ("n",)},
+    site_column=None,
+)
+SIGNAL_COLUMNS = ["month", "x", "n", "p", "lcl", "ucl", "beyond_limits", "in_run"]
+
+
+def monthly_p_chart(query: queries.Query, site: str) -> SafeFrame:
+    monthly = data.fetch(query, site=site)
+    points = spc.p_chart(monthly, x="x", n="n")
+    points = points.assign(x_total=points["x"].sum(), n_total=points["n"].sum())
+    return suppress(points, P_CHART_CELLS, site=site)
+
+
+def show(chart: SafeFrame, *, name: str, title: str, empty: str) -> None:
+    ui.chart(chart, charts.p_chart, name=name, empty=empty, x="month", title=title,
+             y_title="Monthly proportion")
+    signals = chart.where(chart.values["beyond_limits"].eq(True) | chart.values["in_run"].eq(True))
+    if not chart.empty:
+        st.markdown("**Months with a signal**")
+        ui.table(signals.select(SIGNAL_COLUMNS), name=f"{name}_signals",
+                 empty="No month beyond a limit or in a run of 8.")
+
+
+st.title("Quality improvement")
+definitions = wording.definitions_in_force()
+site = ui.site_picker(key="qi-site")
+
+with ui.section("ITT response rate by month of course start"):
+    show(monthly_p_chart(queries.monthly_itt_response, site), name="p_chart_itt_response",
+         title="ITT response rate", empty="No ITT-eligible course here yet.")
+    ui.definition(wording.P_CHART + " " + definitions.response() + " " +
+                  definitions.denominators())
+
+with ui.section("Blood-pressure excursion rate by month"):
+    show(monthly_p_chart(queries.monthly_bp_excursions, site), name="p_chart_bp_excursions",
+         title="Sessions with a BP excursion", empty="No countable session here yet.")
+    ui.definition(wording.P_CHART + " " + definitions.bp_excursion())
+
+st.caption("A month whose counts fall under the small-cell threshold is not drawn; the centre "
+           "line and the signals are computed from every month.")

@@ -1,0 +1,82 @@
+"""Every page on a snapshot the real pipeline published: generate_network -> run_job.
+
+The other page tests use snapshots built by fixture_snapshot.py; this one is
+what guards them against drift: the marts' real columns, read by the real
+queries. It runs the whole Dagster job (ingest, dbt, checks, publish) in a
+subprocess, so that the job's environment (DAGSTER_HOME, KETREG_WAREHOUSE)
+stays out of this test process.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.dashboards.fixture_snapshot import publish, snapshot_path
+from tests.dashboards.hand_network import hand_network
+from tests.dashboards.pages import PAGES, render, shown
+
+pytestmark = pytest.mark.slow
+
+PATIENTS = 200
+PIPELINE_SECONDS = 900
+RUN = """
+import sys
+from pathlib import Path
+from orchestration.run import run_job
+from orchestration.synthetic import generate_network
+inbox = Path(sys.argv[1])
+generate_network(inbox, patients=int(sys.argv[2]), seed=5, progress=False)
+outcome = run_job(inbox)
+sys.exit(0 if outcome.success else f"the run failed: {outcome.failure}")
+"""
+
+
+@pytest.fixture(scope="module")
+def pipeline_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("pipeline")
+    env = {**os.environ, "KETREG_HOME": str(home)}
+    for inherited in ("KETREG_WAREHOUSE", "KETREG_INBOX", "DAGSTER_HOME"):
+        env.pop(inherited, None)
+    result = subprocess.run([sys.executable, "-c", RUN, str(home / "inbox"), str(PATIENTS)],
+                            env=env, capture_output=True, text=True, timeout=PIPELINE_SECONDS)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert snapshot_path(home).exists()
+    return home
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_on_the_pipelines_snapshot(page, pipeline_home, ketreg_home):
+    ketreg_home(pipeline_home)
+    app = render(page)
+    assert not app.exception, [e.value for e in app.exception]
+    if page not in ("safety_follow_up", "definitions"):
+        assert app.get("plotly_chart"), f"{page} drew no chart"
+    result = shown(app)
+    assert len(result.tables) == len(app.dataframe)
+
+
+def columns(path: Path) -> dict[str, list[str]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute("""select table_schema || '.' || table_name, column_name
+                              from information_schema.columns
+                              order by table_schema, table_name, ordinal_position""").fetchall()
+    finally:
+        con.close()
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, []).append(column)
+    return tables
+
+
+def test_the_test_fixtures_have_the_pipelines_layout(pipeline_home, tmp_path):
+    """fixture_snapshot.py builds the same tables and columns the pipeline publishes."""
+    real = columns(snapshot_path(pipeline_home))
+    fixture = columns(publish(hand_network(), tmp_path))
+    assert fixture == real
