@@ -110,19 +110,34 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
+def _render_all(home: Path, runs: int) -> list[tuple[str, list[float], list[float]]]:
+    os.environ["KETREG_HOME"] = str(home)
+    os.environ.pop("KETREG_SHOW_SMALL_CELLS", None)
+    rows = []
+    for page in navigation.PAGES:
+        cold = [render_seconds(page, cold=True) for _ in range(runs)]
+        warm = [render_seconds(page, cold=False) for _ in range(runs)]
+        rows.append((page.title, cold, warm))
+        print(f"{page.title}: cold median {statistics.median(cold):.3f} s", file=sys.stderr)
+    return rows
+
+
+def measure_pages(snapshot: Path, runs: int = 5) -> dict[str, dict[str, float]]:
+    """Cold render time of each page on `snapshot`, p50 and p95 in seconds (bench/run.py)."""
+    with tempfile.TemporaryDirectory(prefix="bench-dashboards-") as scratch:
+        home = prepare_home(argparse.Namespace(synthetic_patients=None, snapshot=snapshot),
+                            Path(scratch))
+        rows = _render_all(home, runs)
+    return {title: {"p50": percentile(cold, 50), "p95": percentile(cold, 95)}
+            for title, cold, _ in rows}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-dashboards-") as scratch:
         home = prepare_home(args, Path(scratch))
-        os.environ["KETREG_HOME"] = str(home)
-        os.environ.pop("KETREG_SHOW_SMALL_CELLS", None)
         header = describe(home)
-        rows = []
-        for page in navigation.PAGES:
-            cold = [render_seconds(page, cold=True) for _ in range(args.runs)]
-            warm = [render_seconds(page, cold=False) for _ in range(args.runs)]
-            rows.append((page.title, cold, warm))
-            print(f"{page.title}: cold median {statistics.median(cold):.3f} s", file=sys.stderr)
+        rows = _render_all(home, args.runs)
     print(header)
     print(f"Server-side render time per page (AppTest), {args.runs} runs each.\n")
     print("| page | cold p50 (ms) | cold p95 (ms) | warm p50 (ms) | warm p95 (ms) |")
