@@ -19,8 +19,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 demo: $(VENV)/.synced
 	$(BIN)/ketreg demo
 
+# Known vulnerabilities in the locked dependencies (PyPI's advisory data): fails on any.
 test: $(VENV)/.synced
 	$(BIN)/ruff check .
+	$(UV) export --frozen --no-hashes --no-emit-project --all-groups --quiet \
+		| $(BIN)/pip-audit -r /dev/stdin --vulnerability-service pypi --disable-pip --no-deps \
+			--progress-spinner off
 	$(BIN)/pytest -q
 
 lint: $(VENV)/.synced
@@ -37,6 +41,11 @@ docs: $(VENV)/.synced
 dagster: $(VENV)/.synced
 	mkdir -p $(KETREG_HOME)/dagster
 	DAGSTER_HOME=$(KETREG_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions
+
+# The long reliability runs (docs/reliability.md): twenty kill points, the daemon, the
+# served dashboards under runs, disk full at several sizes, a damaged WAL, more fuzzing.
+soak: $(VENV)/.synced
+	KETREG_SOAK=1 $(BIN)/pytest -q tests/reliability
 
 bench: $(VENV)/.synced
 	$(BIN)/python -m bench.run

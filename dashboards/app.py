@@ -1,8 +1,12 @@
 """The dashboards' entry file: `streamlit run dashboards/app.py` (see dashboards.serve).
 
-Every page reads the published snapshot only (dashboards.data). A fragment
-in the sidebar looks for a new snapshot every 30 seconds and reruns the app
-when one was published, so an open browser shows it without a reload.
+Nothing is shown before sign-in (dashboards.access.session): the first thing a
+run does is find out who is looking, or draw the sign-in page and stop. Every
+page then reads the published snapshot only, through the data-access layer
+(dashboards.data), for that viewer; each page view goes to the audit log with
+the filters it applied. A fragment in the sidebar looks for a new snapshot
+every 30 seconds and reruns the app when one was published, so an open
+browser shows it without a reload; it also ends an idle session on screen.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import duckdb
 import streamlit as st
 
 from dashboards import data, navigation, ui
-from dashboards.suppression import current_policy
+from dashboards.access import session
+from dashboards.suppression import SECONDARY_LABEL
 
 SNAPSHOT_POLL = "30s"
 
@@ -22,6 +27,7 @@ st.set_page_config(page_title="Ketamine outcomes registry", page_icon=":material
 PAGES = [st.Page(page.path, title=page.title, icon=page.icon, url_path=page.name,
                  default=index == 0)
          for index, page in enumerate(navigation.PAGES)]
+PAGE_NAMES = {page.title: page.name for page in navigation.PAGES}
 
 
 def _published_version() -> str | None:
@@ -31,6 +37,8 @@ def _published_version() -> str | None:
 
 @st.fragment(run_every=SNAPSHOT_POLL)
 def _watch_for_new_snapshot(shown_version: str | None) -> None:
+    if session.expired():
+        st.rerun()  # the full run signs the session out and shows the sign-in page
     try:
         latest = _published_version()
     except duckdb.Error:
@@ -40,16 +48,20 @@ def _watch_for_new_snapshot(shown_version: str | None) -> None:
 
 
 def _describe(snapshot: data.SnapshotInfo) -> None:
-    policy = current_policy()
+    policy = data.policy_for(viewer)
     st.caption(f"Snapshot {snapshot.version}, published {snapshot.published_at:%Y-%m-%d %H:%M}.")
     if policy.show_exact:
         st.caption("Exact counts shown (KETREG_SHOW_SMALL_CELLS=1).")
-    else:
-        st.caption(f"Counts from 1 to {policy.threshold - 1}, and rates built on them, are not "
-                   f"shown ({policy.label}).")
+        return
+    own = "Your own sites' counts are exact. Elsewhere, c" if policy.exact_sites else "C"
+    st.caption(f"{own}ounts from 1 to {policy.threshold - 1}, and rates built on them, are not "
+               f"shown ({policy.label}), nor counts that would let one be worked out "
+               f"({SECONDARY_LABEL}).")
 
 
+viewer = session.require_viewer()  # the sign-in page, and a stop, until someone signs in
 page = st.navigation(PAGES)
+session.banner()
 try:
     snapshot, unreadable = data.current_snapshot(), None
 except duckdb.Error as error:
@@ -58,6 +70,7 @@ except duckdb.Error as error:
 with st.sidebar:
     # Started before any early stop, so that a page waiting for a snapshot gets it.
     _watch_for_new_snapshot(snapshot.version if snapshot else None)
+    session.sidebar(viewer)
     if snapshot:
         _describe(snapshot)
 
@@ -75,9 +88,12 @@ if snapshot is None:
     )
     st.stop()
 
+session.begin_run(PAGE_NAMES.get(page.title, page.title))
 try:
     page.run()
 except data.SnapshotChanged:
     st.rerun()
 except data.MissingTables as missing:
     ui.not_in_snapshot(missing)
+finally:
+    session.record_page_view(snapshot.version)

@@ -15,6 +15,13 @@ Results are cached per version: a query runs once per version and arguments,
 for every session. A read whose connection holds a newer version than the one
 its cache key names raises SnapshotChanged (the app reruns), so a newer
 frame is never cached under an older version.
+
+This is also the data-access layer: every page reads through fetch_safe (or,
+for choices without counts, fetch), for the viewer signed in to the session
+(dashboards.access.session). It refuses a site or a query the viewer's role
+does not cover, passes the viewer's sites to the query's SQL, suppresses small
+cells for that viewer, and caches suppressed results under the viewer's own
+sites, so that one viewer's cells are never served to another.
 """
 
 from __future__ import annotations
@@ -28,8 +35,21 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import queries
-from dashboards.suppression import SafeFrame, suppress
+from dashboards.access import session
+from dashboards.access.roles import Viewer
+from dashboards.suppression import (
+    ALL,
+    OTHERS,
+    Policy,
+    SafeFrame,
+    current_policy,
+    fixed_keys,
+    suppress,
+)
 from orchestration import settings as ketreg_settings
+
+# fetch_safe's scope for one row per site the viewer may see.
+EACH = "EACH"
 
 SNAPSHOT_CATALOG = "snapshot"
 
@@ -118,25 +138,127 @@ def _open(path: str, inode: int, mtime_ns: int, size: int) -> OpenSnapshot:
     return OpenSnapshot(SnapshotInfo(path, version, run_id, published_at), connection)
 
 
-def fetch(query: queries.Query, **params) -> pd.DataFrame:
-    """The exact result of `query` on the current snapshot: for computing, never for showing."""
+class AccessDenied(Exception):
+    """A viewer asked for what their role does not cover."""
+
+
+def _viewer(viewer: Viewer | None) -> Viewer:
+    viewer = viewer or session.current_viewer()
+    if viewer is None:
+        raise AccessDenied("no one is signed in")
+    return viewer
+
+
+def policy_for(viewer: Viewer) -> Policy:
+    """Small cells for this viewer: exact for their own sites (a site role); the network
+    role sees counts of 1-10 only where KETREG_SHOW_SMALL_CELLS=1 allows it."""
+    base = current_policy()
+    if viewer.is_network:
+        return Policy(threshold=base.threshold, show_exact=base.show_exact)
+    return Policy(threshold=base.threshold, exact_sites=frozenset(viewer.own_sites))
+
+
+def visible_sites(viewer: Viewer | None = None) -> list[str]:
+    """The sites this viewer may pick: every site of the snapshot, or their own."""
+    viewer = _viewer(viewer)
+    if not viewer.is_network:
+        return list(viewer.own_sites)
+    try:
+        return fetch(queries.sites, viewer=viewer)["site_id"].tolist()
+    except MissingTables:
+        return []
+
+
+def _check_scope(viewer: Viewer, scope: str) -> None:
+    if scope in (ALL, EACH):
+        return
+    if not viewer.role.allows(scope):
+        raise AccessDenied(f"{viewer.name} ({viewer.role}) may not see site {scope!r}")
+
+
+def _row_sites(viewer: Viewer, scope: str) -> tuple[str, ...] | None:
+    """The sites a row query is restricted to: the scope's, within the viewer's role."""
+    if scope in (ALL, EACH):
+        return viewer.own_sites  # None: every site (network)
+    return (scope,)
+
+
+def fetch(query: queries.Query, *, scope: str = ALL, viewer: Viewer | None = None,
+          **params) -> pd.DataFrame:
+    """The result of a query without patient counts (definitions, the sites, the filter
+    options): for computing choices, never counts. Row queries see the viewer's sites only."""
+    if query.cells.counts or query.scoped == queries.CUBE:
+        raise AccessDenied(f"{query.name} has counts: use fetch_safe")
+    viewer = _viewer(viewer)
+    _check_access(viewer, query, scope)
+    if query.scoped == queries.ROWS:
+        params = {"sites": _row_sites(viewer, scope), **params}
+    return _run_cached(*_key(query, params))
+
+
+def fetch_safe(query: queries.Query, *, scope: str = ALL, viewer: Viewer | None = None,
+               **params) -> SafeFrame:
+    """The result of `query` for the signed-in viewer, small cells suppressed: ready to show.
+
+    `scope`: 'ALL' (the network: the benchmark for a site viewer), one site, or EACH
+    (every site the viewer may see, one row each). Cube queries are suppressed as a
+    whole, every site and the network together (so that no view, nor any difference
+    between two views, gives a small count away), then cut to `scope`.
+    """
+    viewer = _viewer(viewer)
+    _check_access(viewer, query, scope)
+    session.note_query(scope if query.scoped else None, params)
+    policy = policy_for(viewer)
+    if query.scoped == queries.CUBE:
+        own = viewer.own_sites
+        cube = _suppressed_cube(*_key(query, params), own, policy)
+        return _slice(cube, query, scope)
+    if query.scoped == queries.ROWS:
+        params = {"sites": _row_sites(viewer, scope), **params}
+    frame = _run_cached(*_key(query, params))
+    return suppress(frame, query.cells, policy)
+
+
+def _check_access(viewer: Viewer, query: queries.Query, scope: str) -> None:
+    if query.network_only and not viewer.is_network:
+        raise AccessDenied(f"{query.name} is for the network role")
+    _check_scope(viewer, scope)
+
+
+def _key(query: queries.Query, params: dict) -> tuple[str, str, tuple]:
     info = current_snapshot()
     if info is None:
         raise MissingTables(["the snapshot itself"])
-    return _run_cached(info.version, query.name, tuple(sorted(params.items())))
+    return info.version, query.name, tuple(sorted(params.items()))
 
 
-def fetch_safe(query: queries.Query, *, site: str | None = None, **params) -> SafeFrame:
-    """The result of `query`, small cells suppressed by the query's own rules: ready to show.
+def _slice(cube: SafeFrame, query: queries.Query, scope: str) -> SafeFrame:
+    site = cube.values[query.cells.site_column]
+    keep = (site != ALL) & (site != OTHERS) if scope == EACH else site == scope
+    frame = cube.where(keep).reset_index()
+    if scope != EACH and not query.keep_site:
+        frame = frame.drop([query.cells.site_column])
+    return frame
 
-    `site` is passed to the query when given, and tells suppression whose rows these are.
-    """
-    site_param = {"site": site} if site is not None else {}
-    return suppress(fetch(query, **site_param, **params), query.cells, site=site)
+
+# Keyed by the snapshot's version, the query and its parameters, the viewer's own sites
+# (None for the network) and their policy: one viewer's cells are never served to another.
+@st.cache_data(max_entries=512, show_spinner=False)
+def _suppressed_cube(version: str, name: str, params: tuple, own: tuple[str, ...] | None,
+                     policy: Policy) -> SafeFrame:
+    query = queries.QUERIES[name]
+    frame = _run_cached(version, name, (("buckets", queries.Buckets(own)), *params))
+    fixed = {}
+    for column, source in (query.linked or {}).items():
+        other = queries.QUERIES[source]
+        fixed.update(fixed_keys(_suppressed_cube(version, source, (), own, policy),
+                                other.cells, column))
+    return suppress(frame, query.cells, policy, fixed=fixed)
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _run_cached(version: str, name: str, params: tuple) -> pd.DataFrame:
+    """The raw result: only ever returned by fetch (no counts) or passed to suppression."""
     snapshot = _current()
     if snapshot is None or snapshot.info.version != version:
         raise SnapshotChanged(f"{version} -> {snapshot.info.version if snapshot else 'none'}")

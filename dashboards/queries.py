@@ -4,10 +4,20 @@ Each query aggregates in DuckDB and returns a small frame: no page reads row
 level data it then summarises in pandas (course_outcomes has ~150k rows at
 100,000 patients; assessment-level data is never read). Each declares the
 tables it needs, so that a page can say which one a snapshot lacks, and which
-of its columns are small-cell counts (dashboards.suppression).
+of its columns are small-cell counts and how they relate (dashboards.suppression).
 
-Filters: `site` is a site_id or 'ALL'; `routes` and `indications` are tuples,
-empty meaning all; `start` and `end` bound course_start_date, None meaning open.
+Sites are applied here, in SQL, from the viewer's role (dashboards.data passes
+them in; a page never does):
+
+- a *count* query ("cube") groups by the viewer's site buckets and rolls them up
+  to 'ALL': for a network viewer each site is a bucket; for a site viewer each
+  of their own sites is one, and every other site falls into one pooled bucket,
+  suppression.OTHERS, which only suppression sees (dashboards.data drops it);
+- a *row* query (a list of flags, the filter options) is restricted to the sites
+  the viewer may see (`sites`, None meaning every site).
+
+Filters: `routes` and `indications` are tuples, empty meaning all; `start` and
+`end` bound course_start_date, None meaning open.
 """
 
 from __future__ import annotations
@@ -19,9 +29,23 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dashboards.suppression import NO_PATIENT_COUNTS, Cells, rate_columns
+from dashboards.suppression import ALL, NO_PATIENT_COUNTS, OTHERS, Cells
 
-ALL = "ALL"
+CUBE, ROWS = "cube", "rows"
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """How a cube query groups sites: `own` None for a network viewer (a bucket per site),
+    else the site viewer's own sites (every other site pooled in OTHERS)."""
+
+    own: tuple[str, ...] | None = None
+
+    def of(self, column: str) -> tuple[str, list]:
+        if self.own is None:
+            return column, []
+        return (f"(case when list_contains(?::varchar[], {column}) then {column} "
+                f"else '{OTHERS}' end)", [list(self.own)])
 
 
 @dataclass(frozen=True)
@@ -30,14 +54,24 @@ class Query:
     needs: tuple[str, ...]
     run: Callable[..., pd.DataFrame]
     cells: Cells
+    # CUBE: run(con, buckets, **params); ROWS: run(con, sites, **params); None: run(con, **params).
+    scoped: str | None = None
+    # Registry-wide operations (files, checks): network viewers only.
+    network_only: bool = False
+    # Keep the site column when one site's (or the network's) rows are returned.
+    keep_site: bool = False
+    # count -> the query whose suppression decides it: the same count shown by both on a page.
+    linked: dict[str, str] | None = None
 
 
 QUERIES: dict[str, Query] = {}
 
 
-def _query(*needs: str, cells: Cells):
+def _query(*needs: str, cells: Cells, scoped: str | None = None, network_only: bool = False,
+           keep_site: bool = False, linked: dict[str, str] | None = None):
     def register(function: Callable[..., pd.DataFrame]) -> Query:
-        query = Query(function.__name__, needs, function, cells)
+        query = Query(function.__name__, needs, function, cells, scoped, network_only, keep_site,
+                      linked)
         QUERIES[query.name] = query
         return query
     return register
@@ -47,18 +81,15 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return con.execute(sql, params or []).df()
 
 
-def _site_filter(column: str, site: str) -> tuple[str, list]:
-    if site == ALL:
+def _sites_filter(column: str, sites: tuple[str, ...] | None) -> tuple[str, list]:
+    if sites is None:
         return "true", []
-    return f"{column} = ?", [site]
+    return f"list_contains(?::varchar[], {column})", [list(sites)]
 
 
-def _course_filter(alias: str, site: str, start: date | None, end: date | None,
+def _course_filter(alias: str, start: date | None, end: date | None,
                    routes: tuple[str, ...], indications: tuple[str, ...]) -> tuple[str, list]:
     clauses, params = [], []
-    if site != ALL:
-        clauses.append(f"{alias}.site_id = ?")
-        params.append(site)
     if start is not None:
         clauses.append(f"{alias}.course_start_date >= ?")
         params.append(start)
@@ -73,6 +104,13 @@ def _course_filter(alias: str, site: str, start: date | None, end: date | None,
         params.append(list(indications))
     return " and ".join(clauses) or "true", params
 
+
+def _label(column: str) -> str:
+    """A grouping-set column: 'ALL' where it was rolled up."""
+    return f"case when grouping({column}) = 1 then '{ALL}' else {column} end as {column}"
+
+
+SITE_LABEL = f"case when grouping(bucket) = 1 then '{ALL}' else bucket end as site_id"
 
 # --- the snapshot itself -------------------------------------------------------------
 
@@ -130,111 +168,132 @@ def freshness(con) -> pd.DataFrame:
     """)
 
 
-@_query("marts.course_outcomes", cells=Cells(counts=("n_patients", "n_courses")))
-def courses_by_month(con) -> pd.DataFrame:
-    return _frame(con, """
-        select cast(date_trunc('month', course_start_date) as date) as month,
+@_query("marts.course_outcomes",
+        cells=Cells(counts=("n_patients", "n_courses"), keys=("month",)), scoped=CUBE)
+def courses_by_month(con, buckets: Buckets) -> pd.DataFrame:
+    bucket, params = buckets.of("site_id")
+    return _frame(con, f"""
+        with base as (
+            select {bucket} as bucket,
+                   cast(date_trunc('month', course_start_date) as date) as month, patient_key
+            from marts.course_outcomes
+            where is_primary
+        )
+        select {SITE_LABEL}, month,
                count(distinct patient_key) as n_patients,
                count(*) as n_courses
-        from marts.course_outcomes
-        where is_primary
-        group by 1 order by 1
-    """)
+        from base
+        group by grouping sets ((bucket, month), (month))
+        order by site_id, month
+    """, params)
 
 
-# Also the cells of the rates a page recomputes from outcome_counts (rates.outcome_rates).
-OUTCOME_RATE_CELLS = Cells(
-    counts=("n_courses", "n_responders", "n_remitters", "n_itt_courses", "n_completer_courses"),
-    rates={
-        **rate_columns("response", "n_responders", "n_courses"),
-        **rate_columns("remission", "n_remitters", "n_courses"),
-        **rate_columns("follow_up", "n_completer_courses", "n_itt_courses"),
-    },
-)
+OUTCOME_COUNTS = ("n_itt_courses", "n_completer_courses", "n_responders", "n_remitters")
+# Responders and remitters are completers, completers are ITT courses: each part
+# leaves a complement (ITT courses without an endpoint, completers who did not respond...).
+OUTCOME_NESTING = (("n_completer_courses", "n_itt_courses"),
+                   ("n_responders", "n_completer_courses"),
+                   ("n_remitters", "n_completer_courses"),
+                   ("n_responders", "n_itt_courses"),
+                   ("n_remitters", "n_itt_courses"))
 
 
-@_query("marts.outcome_rates", cells=OUTCOME_RATE_CELLS)
-def network_outcome_rates(con) -> pd.DataFrame:
-    """The published network-wide rates (site, route and indication all 'ALL'), ITT first."""
-    return _frame(con, """
-        select denominator, n_courses,
-               n_responders, response_rate, response_ci_low, response_ci_high,
-               n_remitters, remission_rate, remission_ci_low, remission_ci_high,
-               n_itt_courses, n_completer_courses,
-               follow_up_rate, follow_up_ci_low, follow_up_ci_high,
-               primary_instruments
-        from marts.outcome_rates
-        where site_id = 'ALL' and route = 'ALL' and indication = 'ALL'
-        order by denominator = 'ITT' desc
-    """)
-
-
-@_query("marts.safety_flags", "marts.as_of", cells=Cells(counts=("n_flags", "n_patients")))
-def recent_safety_flags(con, days: int) -> pd.DataFrame:
-    """Flags raised on the last `days` calendar days up to and including as_of_date."""
-    return _frame(con, """
-        select f.reason, f.level,
-               count(*) as n_flags, count(distinct f.patient_key) as n_patients
-        from marts.safety_flags as f
-        cross join marts.as_of as a
-        where f.administered_date > a.as_of_date - cast(? as integer)
-        group by f.reason, f.level
-        order by f.reason, min(f.level_rank) desc
-    """, [days])
+@_query("marts.safety_flags", "marts.as_of",
+        cells=Cells(counts=("n_flags", "n_patients"), margins=("reason", "level")),
+        scoped=CUBE)
+def recent_safety_flags(con, buckets: Buckets, days: int) -> pd.DataFrame:
+    """Flags raised on the last `days` calendar days up to and including as_of_date, by
+    reason and level, each also 'ALL'."""
+    bucket, params = buckets.of("f.site_id")
+    return _frame(con, f"""
+        with base as (
+            select {bucket} as bucket, f.reason, f.level, f.level_rank, f.patient_key
+            from marts.safety_flags as f
+            cross join marts.as_of as a
+            where f.administered_date > a.as_of_date - cast(? as integer)
+        )
+        select {SITE_LABEL}, {_label('reason')}, {_label('level')},
+               case when grouping(level) = 1 then null else max(level_rank) end as level_rank,
+               count(*) as n_flags, count(distinct patient_key) as n_patients
+        from base
+        group by grouping sets ((bucket, reason, level), (bucket, reason), (bucket),
+                                (reason, level), (reason), ())
+        order by site_id, reason = 'ALL', reason, level = 'ALL', level_rank desc
+    """, [*params, days])
 
 
 # --- outcomes ------------------------------------------------------------------------
 
 
-@_query("marts.course_outcomes", cells=Cells(counts=("n_courses",)))
-def course_filter_options(con) -> pd.DataFrame:
-    """What the outcome filters can offer: every site x route x indication x primary instrument."""
-    return _frame(con, """
-        select site_id, route, indication, instrument,
-               min(course_start_date) as first_start, max(course_start_date) as last_start,
-               count(*) as n_courses
-        from marts.course_outcomes
-        where is_primary
-        group by all order by all
-    """)
+@_query("marts.course_outcomes", cells=NO_PATIENT_COUNTS, scoped=ROWS)
+def course_filter_options(con, sites: tuple[str, ...] | None) -> pd.DataFrame:
+    """What the outcome filters can offer over these sites: every route x indication x
+    primary instrument with its first and last course start, most used first."""
+    where, params = _sites_filter("site_id", sites)
+    return _frame(con, f"""
+        with combinations as (
+            select route, indication, instrument,
+                   min(course_start_date) as first_start, max(course_start_date) as last_start,
+                   count(*) as n
+            from marts.course_outcomes
+            where is_primary and {where}
+            group by all
+        ), ranks as (
+            select instrument, row_number() over (order by sum(n) desc, instrument)
+                       as instrument_rank
+            from combinations group by instrument
+        )
+        select c.route, c.indication, c.instrument, c.first_start, c.last_start,
+               r.instrument_rank
+        from combinations as c join ranks as r using (instrument)
+        order by c.route, c.indication, c.instrument
+    """, params)
 
 
 @_query("marts.course_outcomes", cells=Cells(
-    counts=("n_itt_courses", "n_completer_courses", "n_responders", "n_remitters"),
-    site_column=None))
-def outcome_counts(con, site: str, start: date | None, end: date | None,
+    counts=OUTCOME_COUNTS, margins=("route", "indication"), nested=OUTCOME_NESTING),
+    scoped=CUBE)
+def outcome_counts(con, buckets: Buckets, start: date | None, end: date | None,
                    routes: tuple[str, ...], indications: tuple[str, ...]) -> pd.DataFrame:
-    """ITT courses and their outcomes by route x indication, each also 'ALL'.
+    """ITT courses and their outcomes by site x route x indication, each also 'ALL'.
 
-    Counts only: the rates are recomputed from them with the Wilson interval
-    (dashboards.rates) and the result suppressed with OUTCOME_RATE_CELLS.
+    Counts only: the rates are derived after suppression (dashboards.rates), so that a
+    rate is hidden with its counts.
     """
-    where, params = _course_filter("c", site, start, end, routes, indications)
+    bucket, bucket_params = buckets.of("c.site_id")
+    where, params = _course_filter("c", start, end, routes, indications)
     return _frame(con, f"""
-        select case when grouping(c.route) = 1 then 'ALL' else c.route end as route,
-               case when grouping(c.indication) = 1 then 'ALL' else c.indication end as indication,
+        with base as (
+            select {bucket} as bucket, c.route, c.indication, c.instrument,
+                   c.completer, c.responded, c.remitted
+            from marts.course_outcomes as c
+            where c.is_primary and c.itt_eligible and {where}
+        )
+        select {SITE_LABEL}, {_label('route')}, {_label('indication')},
                count(*) as n_itt_courses,
-               count(*) filter (where c.completer) as n_completer_courses,
-               count(*) filter (where c.responded) as n_responders,
-               count(*) filter (where c.remitted) as n_remitters,
-               string_agg(distinct c.instrument, ',' order by c.instrument) as primary_instruments
-        from marts.course_outcomes as c
-        where c.is_primary and c.itt_eligible and {where}
-        group by grouping sets ((c.route, c.indication), (c.route), (c.indication), ())
+               count(*) filter (where completer) as n_completer_courses,
+               count(*) filter (where responded) as n_responders,
+               count(*) filter (where remitted) as n_remitters,
+               string_agg(distinct instrument, ',' order by instrument) as primary_instruments
+        from base
+        group by grouping sets ((bucket, route, indication), (bucket, route), (bucket, indication),
+                                (bucket), (route, indication), (route), (indication), ())
         having count(*) > 0  -- the empty grouping set has a row even when no course matches
-        order by route = 'ALL' desc, route, indication = 'ALL' desc, indication
-    """, params)
+        order by site_id, route = 'ALL' desc, route, indication = 'ALL' desc, indication
+    """, [*bucket_params, *params])
 
 
 _QUARTILE_CELLS = Cells(
     counts=("n_courses",),
+    keys=("route", "week"),
     resting_on={"score_q1": ("n_courses",), "score_median": ("n_courses",),
                 "score_q3": ("n_courses",)},
 )
 
 
-@_query("marts.course_trajectories", "marts.course_outcomes", cells=_QUARTILE_CELLS)
-def trajectories(con, site: str, start: date | None, end: date | None,
+@_query("marts.course_trajectories", "marts.course_outcomes", cells=_QUARTILE_CELLS,
+        scoped=CUBE)
+def trajectories(con, buckets: Buckets, start: date | None, end: date | None,
                  routes: tuple[str, ...], indications: tuple[str, ...],
                  instrument: str) -> pd.DataFrame:
     """Median and quartiles of the primary score by week since course start, by route.
@@ -242,153 +301,211 @@ def trajectories(con, site: str, start: date | None, end: date | None,
     Evaluable courses only (baseline at least the instrument's minimum), the
     courses every outcome rate starts from.
     """
-    where, params = _course_filter("c", site, start, end, routes, indications)
+    bucket, bucket_params = buckets.of("c.site_id")
+    where, params = _course_filter("c", start, end, routes, indications)
     return _frame(con, f"""
-        select t.route, t.week,
+        with base as (
+            select {bucket} as bucket, t.route, t.week, t.score
+            from marts.course_trajectories as t
+            inner join marts.course_outcomes as c
+                on t.course_id = c.course_id and c.is_primary
+            where t.evaluable and t.instrument = ? and {where}
+        )
+        select {SITE_LABEL}, route, week,
                count(*) as n_courses,
-               quantile_cont(t.score, 0.25) as score_q1,
-               quantile_cont(t.score, 0.5) as score_median,
-               quantile_cont(t.score, 0.75) as score_q3
-        from marts.course_trajectories as t
-        inner join marts.course_outcomes as c
-            on t.course_id = c.course_id and c.is_primary
-        where t.evaluable and t.instrument = ? and {where}
-        group by t.route, t.week
-        order by t.route, t.week
-    """, [instrument, *params])
+               quantile_cont(score, 0.25) as score_q1,
+               quantile_cont(score, 0.5) as score_median,
+               quantile_cont(score, 0.75) as score_q3
+        from base
+        group by grouping sets ((bucket, route, week), (route, week))
+        order by site_id, route, week
+    """, [*bucket_params, instrument, *params])
 
 
-@_query("marts.course_outcomes", cells=Cells(counts=("n_courses",)))
-def change_distribution(con, site: str, start: date | None, end: date | None,
+@_query("marts.course_outcomes",
+        cells=Cells(counts=("n_courses",), margins=("bin_label",)), scoped=CUBE)
+def change_distribution(con, buckets: Buckets, start: date | None, end: date | None,
                         routes: tuple[str, ...], indications: tuple[str, ...],
                         instrument: str) -> pd.DataFrame:
-    """Completers by change from baseline in bins of 10 points; the outer bins are open."""
-    where, params = _course_filter("c", site, start, end, routes, indications)
+    """Completers by change from baseline in bins of 10 points; the outer bins are open.
+
+    The 'ALL' bin is the completers of the selection: other tables show it, so
+    suppression treats it as known.
+    """
+    bucket, bucket_params = buckets.of("c.site_id")
+    where, params = _course_filter("c", start, end, routes, indications)
     # Rounding first keeps 0.7 * 10 = 6.9999... in the 70% bin.
     return _frame(con, f"""
-        with binned as (
-            select least(greatest(floor(round(c.change_pct * 10, 9)), -10), 9) * 10 as bin_start
+        with base as (
+            select {bucket} as bucket,
+                   cast(least(greatest(floor(round(c.change_pct * 10, 9)), -10), 9) * 10
+                        as integer) as bin_start_pct
             from marts.course_outcomes as c
             where c.is_primary and c.completer and c.change_pct is not null
               and c.instrument = ? and {where}
         )
-        select cast(bin_start as integer) as bin_start_pct,
-               case when bin_start <= -100 then 'below -90%'
-                    else format('{{}}% to {{}}%', cast(bin_start as integer),
-                                cast(bin_start + 10 as integer)) end as bin_label,
+        select {SITE_LABEL},
+               case when grouping(bin_start_pct) = 1 then null else bin_start_pct end
+                   as bin_start_pct,
+               case when grouping(bin_start_pct) = 1 then '{ALL}'
+                    when bin_start_pct <= -100 then 'below -90%'
+                    else format('{{}}% to {{}}%', bin_start_pct, bin_start_pct + 10) end
+                   as bin_label,
                count(*) as n_courses
-        from binned
-        group by all order by bin_start_pct
-    """, [instrument, *params])
+        from base
+        group by grouping sets ((bucket, bin_start_pct), (bucket), (bin_start_pct), ())
+        order by site_id, bin_start_pct nulls first
+    """, [*bucket_params, instrument, *params])
 
 
 # --- safety --------------------------------------------------------------------------
 
 
 @_query("marts.course_outcomes", "marts.side_effect_rates", "marts.safety_flags",
-        cells=NO_PATIENT_COUNTS)
-def sites(con) -> pd.DataFrame:
-    return _frame(con, """
-        select site_id from marts.course_outcomes
-        union select site_id from marts.side_effect_rates where site_id <> 'ALL'
-        union select site_id from marts.safety_flags
+        cells=NO_PATIENT_COUNTS, scoped=ROWS)
+def sites(con, sites: tuple[str, ...] | None) -> pd.DataFrame:
+    where, params = _sites_filter("site_id", sites)
+    return _frame(con, f"""
+        select site_id from (
+            select site_id from marts.course_outcomes
+            union select site_id from marts.side_effect_rates where site_id <> 'ALL'
+            union select site_id from marts.safety_flags
+        ) where {where}
         order by site_id
-    """)
+    """, params)
 
 
+SIDE_EFFECT_COUNTS = ("n_sessions", "n_sessions_with_effect", "n_courses",
+                      "n_courses_with_effect")
 _SIDE_EFFECT_CELLS = Cells(
-    counts=("n_sessions", "n_sessions_with_effect", "n_courses", "n_courses_with_effect"),
-    rates={
-        **rate_columns("session", "n_sessions_with_effect", "n_sessions"),
-        **rate_columns("course", "n_courses_with_effect", "n_courses"),
-    },
-    site_column=None,
+    counts=SIDE_EFFECT_COUNTS,
+    margins=("route",),
+    keys=("effect",),
+    per={"n_sessions": ("route",), "n_courses": ("route",)},
+    nested=(("n_sessions_with_effect", "n_sessions"), ("n_courses_with_effect", "n_courses")),
 )
 
 
-@_query("marts.side_effect_rates", cells=_SIDE_EFFECT_CELLS)
-def side_effect_rates(con, site: str) -> pd.DataFrame:
-    """Every effect by route (and 'ALL') at one site or the whole network."""
-    return _frame(con, """
-        select route, effect, effect_order,
-               n_sessions, n_sessions_with_effect, session_rate, session_ci_low, session_ci_high,
-               n_courses, n_courses_with_effect, course_rate, course_ci_low, course_ci_high
-        from marts.side_effect_rates
-        where site_id = ?
-        order by effect_order, route = 'ALL' desc, route
-    """, [site])
+@_query("marts.side_effect_rates", cells=_SIDE_EFFECT_CELLS, scoped=CUBE)
+def side_effect_counts(con, buckets: Buckets) -> pd.DataFrame:
+    """Every effect by site and route (each also 'ALL'); rates are derived after suppression.
+
+    Summed from the mart's rows of each site and route: sessions and courses
+    each have one site and one route, so the sums are the mart's own 'ALL' rows.
+    """
+    bucket, params = buckets.of("site_id")
+    sums = ",\n".join(f"cast(sum({c}) as bigint) as {c}" for c in SIDE_EFFECT_COUNTS)
+    return _frame(con, f"""
+        with base as (
+            select {bucket} as bucket, route, effect, effect_order, {", ".join(SIDE_EFFECT_COUNTS)}
+            from marts.side_effect_rates
+            where site_id <> 'ALL' and route <> 'ALL'
+        )
+        select {SITE_LABEL}, {_label('route')}, effect, effect_order, {sums}
+        from base
+        group by grouping sets ((bucket, route, effect, effect_order),
+                                (bucket, effect, effect_order),
+                                (route, effect, effect_order), (effect, effect_order))
+        order by site_id, effect_order, route = 'ALL' desc, route
+    """, params)
 
 
+# n_sessions is the same count as side_effect_counts' at route 'ALL': dashboards.data
+# hides it alike in both (Query.linked).
 _ADVERSE_EVENT_CELLS = Cells(
     counts=("n_events", "n_patients", "n_sessions"),
-    resting_on={"events_per_1000_sessions": ("n_events", "n_sessions")},
-    site_column=None,
+    margins=("category", "severity", "seriousness"),
+    keys=("route",),
+    per={"n_sessions": ("route",)},
 )
 
 
 @_query("marts.adverse_event_rates", "seeds.adverse_event_categories",
-        "seeds.adverse_event_severities", cells=_ADVERSE_EVENT_CELLS)
-def adverse_events_by_category(con, site: str, seriousness: str) -> pd.DataFrame:
-    """Events per 1,000 countable sessions by category x severity (each also 'ALL'), all routes."""
-    return _frame(con, """
-        select r.category, r.severity, r.n_events, r.n_patients, r.n_sessions,
-               r.events_per_1000_sessions
-        from marts.adverse_event_rates as r
-        left join seeds.adverse_event_categories as c on r.category = c.category
-        left join seeds.adverse_event_severities as s on r.severity = s.severity
-        where r.site_id = ? and r.route = 'ALL' and r.seriousness = ?
-        order by r.category = 'ALL' desc, c.display_order, r.severity = 'ALL' desc, s.display_order
-    """, [site, seriousness])
+        "seeds.adverse_event_severities", cells=_ADVERSE_EVENT_CELLS, scoped=CUBE,
+        linked={"n_sessions": "side_effect_counts"})
+def adverse_event_counts(con, buckets: Buckets) -> pd.DataFrame:
+    """Events by category x severity (each also 'ALL') of every seriousness, and by
+    category and seriousness (SERIOUS, NOT_SERIOUS, ALL), all routes.
+
+    Rates per 1,000 sessions are derived after suppression. The network's rows
+    are the mart's own (a patient with events at two sites counts once there).
+    """
+    bucket, params = buckets.of("r.site_id")
+    shape = "(r.seriousness = 'ALL' or r.severity = 'ALL') and r.route = 'ALL'"
+    return _frame(con, f"""
+        with rows as (
+            select {bucket} as site_id, 'ALL' as route, r.category, r.severity, r.seriousness,
+                   cast(sum(r.n_events) as bigint) as n_events,
+                   cast(sum(r.n_patients) as bigint) as n_patients,
+                   cast(sum(r.n_sessions) as bigint) as n_sessions
+            from marts.adverse_event_rates as r
+            where r.site_id <> 'ALL' and {shape}
+            group by all
+            union all
+            select 'ALL', 'ALL', r.category, r.severity, r.seriousness, r.n_events, r.n_patients,
+                   r.n_sessions
+            from marts.adverse_event_rates as r
+            where r.site_id = 'ALL' and {shape}
+        )
+        select rows.*
+        from rows
+        left join seeds.adverse_event_categories as c on rows.category = c.category
+        left join seeds.adverse_event_severities as s on rows.severity = s.severity
+        order by site_id, seriousness, rows.category = 'ALL' desc, c.display_order,
+                 rows.severity = 'ALL' desc, s.display_order
+    """, params)
 
 
 _DISSOCIATION_CELLS = Cells(
     counts=("n_sessions",),
+    margins=("dose_bin",),
+    keys=("route",),
     resting_on={"cadss_q1": ("n_sessions",), "cadss_median": ("n_sessions",),
                 "cadss_q3": ("n_sessions",)},
-    site_column=None,
 )
 
 # Dose bins of 0.1 mg/kg; everything from DOSE_BIN_CAP up is one bin.
 DOSE_BIN_WIDTH = 0.1
 DOSE_BIN_CAP = 2.0
+NO_DOSE = "NONE"
 
 
-@_query("marts.session_dissociation", cells=_DISSOCIATION_CELLS)
-def dissociation_by_route(con, site: str) -> pd.DataFrame:
-    where, params = _site_filter("site_id", site)
+@_query("marts.session_dissociation", cells=_DISSOCIATION_CELLS, scoped=CUBE)
+def dissociation(con, buckets: Buckets) -> pd.DataFrame:
+    """CADSS by route (dose_bin 'ALL') and by route and dose bin ('NONE': no weight)."""
+    bucket, params = buckets.of("site_id")
     return _frame(con, f"""
-        select route, count(*) as n_sessions,
-               quantile_cont(cadss, 0.25) as cadss_q1,
-               quantile_cont(cadss, 0.5) as cadss_median,
-               quantile_cont(cadss, 0.75) as cadss_q3
-        from marts.session_dissociation
-        where cadss is not null and {where}
-        group by route order by route
-    """, params)
-
-
-@_query("marts.session_dissociation", cells=_DISSOCIATION_CELLS)
-def dissociation_by_dose(con, site: str) -> pd.DataFrame:
-    where, params = _site_filter("site_id", site)
-    return _frame(con, f"""
-        select route,
-               round(least(floor(dose_mg_per_kg / {DOSE_BIN_WIDTH}) * {DOSE_BIN_WIDTH},
-                           {DOSE_BIN_CAP}), 1) as dose_bin_mg_per_kg,
+        with base as (
+            select {bucket} as bucket, route, cadss,
+                   round(least(floor(dose_mg_per_kg / {DOSE_BIN_WIDTH}) * {DOSE_BIN_WIDTH},
+                               {DOSE_BIN_CAP}), 1) as dose_bin_mg_per_kg
+            from marts.session_dissociation
+            where cadss is not null
+        )
+        select {SITE_LABEL}, route,
+               case when grouping(dose_bin_mg_per_kg) = 1 then '{ALL}'
+                    when dose_bin_mg_per_kg is null then '{NO_DOSE}'
+                    else cast(dose_bin_mg_per_kg as varchar) end as dose_bin,
+               case when grouping(dose_bin_mg_per_kg) = 1 then null
+                    else dose_bin_mg_per_kg end as dose_bin_mg_per_kg,
                count(*) as n_sessions,
                quantile_cont(cadss, 0.25) as cadss_q1,
                quantile_cont(cadss, 0.5) as cadss_median,
                quantile_cont(cadss, 0.75) as cadss_q3
-        from marts.session_dissociation
-        where cadss is not null and dose_mg_per_kg is not null and {where}
-        group by all order by route, dose_bin_mg_per_kg
+        from base
+        group by grouping sets ((bucket, route, dose_bin_mg_per_kg), (bucket, route),
+                                (route, dose_bin_mg_per_kg), (route))
+        order by site_id, route, dose_bin_mg_per_kg nulls first
     """, params)
 
 
 # A list of administrations for the care team, not a count (app_pages/safety_follow_up.py).
-@_query("marts.safety_flags", "marts.as_of", cells=NO_PATIENT_COUNTS)
-def safety_flag_list(con, site: str, days: int | None) -> pd.DataFrame:
-    """Every flag, newest first; `days` keeps the last days up to as_of_date (None: all)."""
-    where, params = _site_filter("f.site_id", site)
+@_query("marts.safety_flags", "marts.as_of", cells=NO_PATIENT_COUNTS, scoped=ROWS,
+        keep_site=True)
+def safety_flag_list(con, sites: tuple[str, ...] | None, days: int | None) -> pd.DataFrame:
+    """Every flag at these sites, newest first; `days` keeps the last days up to as_of_date
+    (None: all)."""
+    where, params = _sites_filter("f.site_id", sites)
     window = "true" if days is None else "f.administered_date > a.as_of_date - cast(? as integer)"
     return _frame(con, f"""
         select f.administered_at, f.site_id, f.patient_key, f.reason, f.level,
@@ -403,40 +520,56 @@ def safety_flag_list(con, site: str, days: int | None) -> pd.DataFrame:
 # --- quality improvement -------------------------------------------------------------
 
 
-_MONTHLY_PROPORTION_CELLS = Cells(counts=("x", "n"), site_column=None)
+_MONTHLY_PROPORTION_CELLS = Cells(counts=("x", "n"), margins=("month",), nested=(("x", "n"),))
 
 
-@_query("marts.course_outcomes", cells=_MONTHLY_PROPORTION_CELLS)
-def monthly_itt_response(con, site: str) -> pd.DataFrame:
-    """ITT courses (n) and responders (x) by month of course start."""
-    where, params = _site_filter("site_id", site)
+@_query("marts.course_outcomes", cells=_MONTHLY_PROPORTION_CELLS, scoped=CUBE)
+def monthly_itt_response(con, buckets: Buckets) -> pd.DataFrame:
+    """ITT courses (n) and responders (x) by month of course start (month null: every month)."""
+    bucket, params = buckets.of("site_id")
     return _frame(con, f"""
-        select cast(date_trunc('month', course_start_date) as date) as month,
+        with base as (
+            select {bucket} as bucket,
+                   cast(date_trunc('month', course_start_date) as date) as month, responded
+            from marts.course_outcomes
+            where is_primary and itt_eligible
+        )
+        select {SITE_LABEL}, month,
                count(*) filter (where responded) as x,
                count(*) as n
-        from marts.course_outcomes
-        where is_primary and itt_eligible and {where}
-        group by 1 order by 1
+        from base
+        group by grouping sets ((bucket, month), (bucket), (month), ())
+        order by site_id, month nulls first
     """, params)
 
 
-@_query("marts.side_effects_monthly", cells=_MONTHLY_PROPORTION_CELLS)
-def monthly_bp_excursions(con, site: str) -> pd.DataFrame:
-    """Countable sessions (n) and those with a BP excursion (x) by month; site 'ALL' = network."""
-    return _frame(con, """
-        select month, n_sessions_with_effect as x, n_sessions as n
-        from marts.side_effects_monthly
-        where effect = 'BP_EXCURSION' and site_id = ?
-        order by month
-    """, [site])
+@_query("marts.side_effects_monthly", cells=_MONTHLY_PROPORTION_CELLS, scoped=CUBE)
+def monthly_bp_excursions(con, buckets: Buckets) -> pd.DataFrame:
+    """Countable sessions (n) and those with a BP excursion (x) by month (null: every month)."""
+    bucket, params = buckets.of("site_id")
+    return _frame(con, f"""
+        with base as (
+            select {bucket} as bucket, month, n_sessions_with_effect, n_sessions
+            from marts.side_effects_monthly
+            where effect = 'BP_EXCURSION' and site_id <> 'ALL'
+        )
+        select {SITE_LABEL}, month,
+               cast(sum(n_sessions_with_effect) as bigint) as x,
+               cast(sum(n_sessions) as bigint) as n
+        from base
+        group by grouping sets ((bucket, month), (bucket), (month), ())
+        order by site_id, month nulls first
+    """, params)
 
 
 # --- data quality --------------------------------------------------------------------
 
-_FILE_ROW_CELLS = Cells(counts=("rows_read", "rows_loaded", "rows_quarantined"), site_column=None)
+_FILE_ROW_CELLS = Cells(counts=("rows_read", "rows_loaded", "rows_quarantined"),
+                        sums=(("rows_read", ("rows_loaded", "rows_quarantined")),),
+                        site_column=None)
 
 
-@_query("ops.ingest_manifest", cells=_FILE_ROW_CELLS)
+@_query("ops.ingest_manifest", cells=_FILE_ROW_CELLS, network_only=True)
 def files_by_day_and_status(con) -> pd.DataFrame:
     return _frame(con, """
         select cast(loaded_at as date) as day, status, count(*) as n_files,
@@ -447,7 +580,7 @@ def files_by_day_and_status(con) -> pd.DataFrame:
     """)
 
 
-@_query("ops.ingest_manifest", cells=_FILE_ROW_CELLS)
+@_query("ops.ingest_manifest", cells=_FILE_ROW_CELLS, network_only=True)
 def recent_files(con, limit: int) -> pd.DataFrame:
     return _frame(con, """
         select loaded_at, file_name, entity, status, rows_read, rows_loaded,
@@ -458,7 +591,8 @@ def recent_files(con, limit: int) -> pd.DataFrame:
     """, [limit])
 
 
-@_query("ops.quarantine_summary", cells=Cells(counts=("n_rows",), site_column=None))
+@_query("ops.quarantine_summary", cells=Cells(counts=("n_rows",), site_column=None),
+        network_only=True)
 def quarantine_by_entity_and_reason(con) -> pd.DataFrame:
     return _frame(con, """
         select entity, reason, cast(sum(n_rows) as bigint) as n_rows,
@@ -468,68 +602,74 @@ def quarantine_by_entity_and_reason(con) -> pd.DataFrame:
     """)
 
 
-_COMPLETENESS_SUMS = """
-    cast(sum(n_courses) as bigint) as n_courses,
-    cast(sum(n_courses_with_baseline) as bigint) as n_courses_with_baseline,
-    cast(sum(n_itt_courses) as bigint) as n_itt_courses,
-    cast(sum(n_completer_courses) as bigint) as n_completer_courses
-"""
-
-
+COMPLETENESS_COUNTS = ("n_courses", "n_courses_with_baseline", "n_itt_courses",
+                       "n_completer_courses")
 _COMPLETENESS_CELLS = Cells(
-    counts=("n_courses", "n_courses_with_baseline", "n_itt_courses", "n_completer_courses"))
+    counts=COMPLETENESS_COUNTS,
+    margins=("month",),
+    nested=(("n_courses_with_baseline", "n_courses"), ("n_itt_courses", "n_courses"),
+            ("n_completer_courses", "n_itt_courses")),
+)
 
 
-@_query("marts.data_quality_monthly", cells=_COMPLETENESS_CELLS)
-def completeness_by_site(con) -> pd.DataFrame:
-    """Counts only: the page derives the capture rates, with their own cells."""
+@_query("marts.data_quality_monthly", cells=_COMPLETENESS_CELLS, scoped=CUBE, keep_site=True)
+def completeness(con, buckets: Buckets) -> pd.DataFrame:
+    """Course counts by site (month null) and by month (site 'ALL'); the page derives the
+    capture rates after suppression."""
+    bucket, params = buckets.of("site_id")
+    sums = ",\n".join(f"cast(sum({c}) as bigint) as {c}" for c in COMPLETENESS_COUNTS)
     return _frame(con, f"""
-        select site_id, {_COMPLETENESS_SUMS}
-        from marts.data_quality_monthly
-        group by site_id having sum(n_courses) > 0 order by site_id
-    """)
-
-
-@_query("marts.data_quality_monthly", cells=_COMPLETENESS_CELLS)
-def completeness_by_month(con) -> pd.DataFrame:
-    return _frame(con, f"""
-        select month, {_COMPLETENESS_SUMS}
-        from marts.data_quality_monthly
-        group by month having sum(n_courses) > 0 order by month
-    """)
+        with base as (
+            select {bucket} as bucket, month, {", ".join(COMPLETENESS_COUNTS)}
+            from marts.data_quality_monthly
+        )
+        select {SITE_LABEL}, month, {sums}
+        from base
+        group by grouping sets ((bucket), (month), ())
+        having sum(n_courses) > 0
+        order by site_id, month nulls first
+    """, params)
 
 
 _ORPHAN_COUNTS = ("n_orphan_sessions", "n_orphan_administrations", "n_orphan_adverse_events",
                   "n_administrations_not_scorable", "n_quarantined_rows")
 
 
-@_query("marts.data_quality_monthly", cells=Cells(counts=_ORPHAN_COUNTS))
-def orphans_by_site(con) -> pd.DataFrame:
+@_query("marts.data_quality_monthly", cells=Cells(counts=_ORPHAN_COUNTS), scoped=CUBE,
+        keep_site=True)
+def orphans_by_site(con, buckets: Buckets) -> pd.DataFrame:
+    bucket, params = buckets.of("site_id")
     sums = ",\n".join(f"cast(sum({c}) as bigint) as {c}" for c in _ORPHAN_COUNTS)
     return _frame(con, f"""
-        select site_id, {sums}
-        from marts.data_quality_monthly
-        group by site_id order by site_id
-    """)
+        with base as (
+            select {bucket} as bucket, {", ".join(_ORPHAN_COUNTS)}
+            from marts.data_quality_monthly
+        )
+        select {SITE_LABEL}, {sums}
+        from base
+        group by grouping sets ((bucket), ())
+        order by site_id
+    """, params)
 
 
-@_query("marts.data_quality_monthly", cells=NO_PATIENT_COUNTS)
-def site_freshness(con) -> pd.DataFrame:
-    return _frame(con, """
+@_query("marts.data_quality_monthly", cells=NO_PATIENT_COUNTS, scoped=ROWS, keep_site=True)
+def site_freshness(con, sites: tuple[str, ...] | None) -> pd.DataFrame:
+    where, params = _sites_filter("site_id", sites)
+    return _frame(con, f"""
         select site_id,
                max(month) filter (where n_countable_sessions > 0) as last_month_with_sessions,
                max(month) filter (where n_administrations > 0) as last_month_with_assessments
         from marts.data_quality_monthly
-        where site_id <> 'UNKNOWN'
+        where site_id <> 'UNKNOWN' and {where}
         group by site_id order by site_id
-    """)
+    """, params)
 
 
 # GX describes a failure with its counts ("3 unexpected of 40 rows"), which may be small.
 _GX_CELLS = Cells(quoting_counts=("failures",), site_column=None)
 
 
-@_query("ops.gx_results", cells=_GX_CELLS)
+@_query("ops.gx_results", cells=_GX_CELLS, network_only=True)
 def gx_results_last_run(con) -> pd.DataFrame:
     return _frame(con, """
         select run_id, suite_name, batch, success, evaluated, failed,
@@ -544,7 +684,7 @@ _DBT_TEST_CELLS = Cells(counts=("failures",), resting_on={"message": ("failures"
                         site_column=None)
 
 
-@_query("ops.dbt_test_results", cells=_DBT_TEST_CELLS)
+@_query("ops.dbt_test_results", cells=_DBT_TEST_CELLS, network_only=True)
 def dbt_tests_last_run(con) -> pd.DataFrame:
     return _frame(con, """
         select run_id, test_name, status, failures, message, executed_at, unique_id

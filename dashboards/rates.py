@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboards.suppression import SafeFrame
+
 # The dbt var wilson_z; pages pass the snapshot's own value when it has one.
 Z95 = 1.959964
 
@@ -70,3 +72,60 @@ def outcome_rates(counts: pd.DataFrame, denominator: str, z: float = Z95) -> pd.
     frame = add_rate(frame, "n_completer_courses", "n_itt_courses", "follow_up", z)
     counted = [c for c in counts.columns if c not in OUTCOME_RATE_COLUMNS]
     return frame[[*counted, *OUTCOME_RATE_COLUMNS]]
+
+
+# --- on suppressed frames ------------------------------------------------------------
+#
+# Rates are derived after suppression, from the exact counts, and hidden wherever a
+# count they rest on is hidden: a rate times its denominator gives its numerator back.
+
+
+def _pair_declared(frame: SafeFrame, x: str, n: str, aliases: dict[str, str]) -> bool:
+    return (aliases.get(x, x), aliases.get(n, n)) in frame.nested
+
+
+def with_rate(frame: SafeFrame, x: str, n: str, name: str, z: float = Z95, *,
+              aliases: dict[str, str] | None = None) -> SafeFrame:
+    """`<name>_rate` and its Wilson interval for x of n, hidden with x or n.
+
+    x must be declared nested in n (dashboards.suppression.Cells.nested), so that
+    suppression protected the complement n - x as well.
+    """
+    if not _pair_declared(frame, x, n, aliases or {}):
+        raise ValueError(f"{x} is not declared a part of {n}: its complement is not protected")
+    numerator = frame.exact_column(x).astype(float).to_numpy()
+    denominator = frame.exact_column(n).astype(float).to_numpy()
+    low, high = wilson_interval(numerator, denominator, z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(denominator > 0, numerator / denominator, np.nan)
+    mask = frame.hidden[x] | frame.hidden[n]
+    columns = {f"{name}_rate": rate, f"{name}_ci_low": low, f"{name}_ci_high": high}
+    return frame.derive(columns, {column: mask for column in columns})
+
+
+def with_ratio(frame: SafeFrame, x: str, n: str, name: str, scale: float = 1.0) -> SafeFrame:
+    """`name` = scale * x / n (events per 1,000 sessions), hidden with x or n."""
+    numerator = frame.exact_column(x).astype(float).to_numpy()
+    denominator = frame.exact_column(n).astype(float).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(denominator > 0, scale * numerator / denominator, np.nan)
+    return frame.derive({name: ratio}, {name: frame.hidden[x] | frame.hidden[n]})
+
+
+def safe_outcome_rates(counts: SafeFrame, denominator: str, z: float = Z95) -> SafeFrame:
+    """outcome_rates() on a suppressed frame of dashboards.queries.outcome_counts."""
+    if denominator not in ("ITT", "COMPLETER"):
+        raise ValueError(f"denominator must be ITT or COMPLETER, not {denominator!r}")
+    source = "n_itt_courses" if denominator == "ITT" else "n_completer_courses"
+    index = counts.values.index
+    frame = counts.derive(
+        {"denominator": pd.Series(denominator, index=index),
+         "n_courses": counts.exact_column(source)},
+        {"denominator": pd.Series(False, index=index), "n_courses": counts.hidden[source]},
+        counts=("n_courses",))
+    aliases = {"n_courses": source}
+    frame = with_rate(frame, "n_responders", "n_courses", "response", z, aliases=aliases)
+    frame = with_rate(frame, "n_remitters", "n_courses", "remission", z, aliases=aliases)
+    frame = with_rate(frame, "n_completer_courses", "n_itt_courses", "follow_up", z)
+    counted = [c for c in counts.values.columns if c not in OUTCOME_RATE_COLUMNS]
+    return frame.select([*counted, *OUTCOME_RATE_COLUMNS])

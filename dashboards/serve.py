@@ -8,8 +8,9 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
 DEFAULT_PORT = 8501
-# Only this machine by default: the pages show a clinic network's outcomes, and
-# sign-in arrives with the users and roles issue. Pass address="0.0.0.0" to share.
+# Only this machine by default: the pages show a clinic network's outcomes. Every page
+# asks for sign-in (dashboards.access) unless KETREG_AUTH=none; put a TLS-terminating
+# proxy in front before passing address="0.0.0.0" to share it.
 DEFAULT_ADDRESS = "127.0.0.1"
 
 

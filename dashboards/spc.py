@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboards.suppression import SafeFrame
+
 RUN_LENGTH = 8
 SIGMA_LIMITS = 3.0
 
@@ -57,3 +59,29 @@ def runs_on_one_side(values: np.ndarray, centre: float, length: int = RUN_LENGTH
                 flagged[start:i] = True
             start = i
     return flagged
+
+
+def safe_p_chart(monthly: SafeFrame, month: str = "month") -> SafeFrame:
+    """p_chart on a suppressed frame of months (x, n) and their total (`month` missing).
+
+    Computed from the exact counts; a month's p and signals are hidden with its x or
+    n, its limits with its n, and the centre line (with every limit and signal,
+    which rest on it) with the total's x or n: the centre times the total gives
+    the total back, and the total less the months shown gives a hidden month.
+    """
+    is_total = monthly.values[month].isna()
+    total = monthly.where(is_total)
+    points = monthly.where(~is_total)
+    points = points.where(points.exact_column("n").astype(float) > 0).reset_index()
+    exact = pd.DataFrame({month: points.values[month], "x": points.exact_column("x"),
+                          "n": points.exact_column("n")})
+    chart = p_chart(exact)
+    total_hidden = bool(total.hidden_any(["x", "n"]).any()) if len(total) else True
+    index = points.values.index
+    totals = pd.Series(total_hidden, index=index)
+    month_hidden = points.hidden_any(["x", "n"])
+    n_hidden = points.hidden["n"]
+    derived = {"p": month_hidden, "centre": totals, "lcl": n_hidden | totals,
+               "ucl": n_hidden | totals, "beyond_limits": month_hidden | totals,
+               "in_run": month_hidden | totals}
+    return points.derive({c: chart[c] for c in derived}, derived)

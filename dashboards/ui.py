@@ -16,7 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import data, queries
+from dashboards import data
+from dashboards.access import session
 from dashboards.data import MissingTables
 from dashboards.suppression import SafeFrame
 
@@ -56,12 +57,28 @@ def not_in_snapshot(missing: MissingTables) -> None:
                 "It appears once a version of the pipeline that builds it has run (`ketreg run`).")
 
 
+def csv_bytes(frame: SafeFrame) -> bytes:
+    """A download's content: exactly what the table shows, suppressed the same way."""
+    return _require_safe(frame).display().to_csv(index=False).encode("utf-8")
+
+
 def download(frame: SafeFrame, name: str) -> None:
-    """The CSV of a table's or chart's data, suppressed as shown."""
-    csv = _require_safe(frame).display().to_csv(index=False).encode("utf-8")
+    """The CSV of a table's or chart's data, suppressed as shown.
+
+    Made when the button is clicked, which is when the audit log records who
+    downloaded what and how many rows.
+    """
+    frame = _require_safe(frame)
+    record = session.download_recorder(name)
+
+    def content() -> bytes:
+        data = csv_bytes(frame)
+        record(len(frame))
+        return data
+
     st.download_button(
-        "Download CSV", csv, file_name=f"{name}.csv", mime="text/csv", key=f"download-{name}",
-        on_click="ignore", icon=":material/download:", type="tertiary",
+        "Download CSV", content, file_name=f"{name}.csv", mime="text/csv",
+        key=f"download-{name}", on_click="ignore", icon=":material/download:", type="tertiary",
     )
 
 
@@ -135,11 +152,8 @@ def _missing(value: object) -> bool:
         return True
 
 
-def site_picker(*, key: str) -> str:
-    """'ALL' (the whole network) or one site_id of the snapshot."""
-    try:
-        sites = data.fetch(queries.sites)["site_id"].tolist()
-    except MissingTables:
-        sites = []
+def site_picker(*, key: str, network_label: str = "All sites (network)") -> str:
+    """'ALL' (the whole network) or one of the sites the viewer may see."""
+    sites = data.visible_sites()
     return st.selectbox("Site", ["ALL", *sites], key=key,
-                        format_func=lambda s: "All sites (network)" if s == "ALL" else s)
+                        format_func=lambda s: network_label if s == "ALL" else s)

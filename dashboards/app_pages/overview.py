@@ -1,15 +1,27 @@
-"""Overview: how much treatment, how well it works, what needs attention, how fresh."""
+"""Overview: how much treatment, how well it works, what needs attention, how fresh.
+
+The whole network's numbers by default, for every role (a benchmark for a site
+role); or one site's, under the site picker.
+"""
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data, queries, ui, wording
-from dashboards.suppression import Cells, suppress
+from dashboards import charts, data, queries, rates, ui, wording
+from dashboards.access import session
+from dashboards.suppression import ALL, concat
 
 RECENT_FLAG_DAYS = 30
+NETWORK_RATE_COLUMNS = [*rates.OUTCOME_RATE_COLUMNS, "primary_instruments"]
 
 st.title("Overview")
 definitions = wording.definitions_in_force()
+viewer = session.current_viewer()
+site = ui.site_picker(key="overview-site")
+where = "whole network" if site == ALL else site
+if site == ALL and viewer is not None and not viewer.is_network:
+    st.caption("The whole network's numbers, as a benchmark: counts from other sites that "
+               "could identify a few patients are not shown.")
 
 with ui.section("Data freshness"):
     freshness = data.fetch_safe(queries.freshness)
@@ -26,15 +38,21 @@ with ui.section("Data freshness"):
         built.metric("Models built", ui.when(row["built_at_utc"], "%Y-%m-%d %H:%M UTC"))
         ui.download(freshness, "freshness")
 
-with ui.section("Response and remission, whole network"):
-    rates = data.fetch_safe(queries.network_outcome_rates)
-    if rates.empty:
+with ui.section(f"Response and remission, {where}"):
+    counts = data.fetch_safe(queries.outcome_counts, scope=site, start=None, end=None, routes=(),
+                             indications=())
+    network = counts.where((counts.values["route"] == ALL)
+                           & (counts.values["indication"] == ALL))
+    if network.empty:
         ui.empty_state("No course is ITT-eligible yet: a course counts once it has a baseline "
                        "score and started at least "
                        f"{definitions.var('itt_horizon_days', '56')} days before the as-of date.")
     else:
-        shown = rates.display().set_index("denominator")
-        values = rates.values.set_index("denominator")
+        network_rates = concat([
+            rates.safe_outcome_rates(network, denominator, definitions.wilson_z)
+            for denominator in ("ITT", "COMPLETER")]).select(NETWORK_RATE_COLUMNS)
+        shown = network_rates.display().set_index("denominator")
+        values = network_rates.values.set_index("denominator")
         for denominator in values.index:
             v, d = values.loc[denominator], shown.loc[denominator]
             courses, response, remission, follow_up = st.columns(4)
@@ -47,11 +65,11 @@ with ui.section("Response and remission, whole network"):
                 ui.rate_metric(follow_up, "Follow-up rate (completer / ITT)",
                                v["follow_up_rate"], v["follow_up_ci_low"],
                                v["follow_up_ci_high"])
-        ui.table(rates, name="network_outcome_rates", empty="")
+        ui.table(network_rates, name="network_outcome_rates", empty="")
         ui.definition(definitions.outcome_rates())
 
 with ui.section("Patients and courses by month of course start"):
-    monthly = data.fetch_safe(queries.courses_by_month)
+    monthly = data.fetch_safe(queries.courses_by_month, scope=site)
     ui.chart(monthly, charts.grouped_counts, name="courses_by_month",
              empty="No treatment course in the snapshot yet.",
              x="month", series={"n_patients": "Patients starting a course", "n_courses": "Courses"},
@@ -60,13 +78,15 @@ with ui.section("Patients and courses by month of course start"):
                      f"of more than {definitions.var('course_gap_days', '60')} days.")
 
 with ui.section(f"Safety flags of the last {RECENT_FLAG_DAYS} days"):
-    flags = data.fetch(queries.recent_safety_flags, days=RECENT_FLAG_DAYS)
-    total = suppress(pd.DataFrame({"n_flags": [int(flags["n_flags"].sum())]}),
-                     Cells(counts=("n_flags",)))
+    flags = data.fetch_safe(queries.recent_safety_flags, scope=site, days=RECENT_FLAG_DAYS)
+    reason, level = flags.values["reason"], flags.values["level"]
+    total = flags.where((reason == ALL) & (level == ALL))
     st.metric(f"Flags raised in the {RECENT_FLAG_DAYS} days up to the as-of date",
-              ui.count_text(total.display()["n_flags"].iloc[0]),
+              ui.count_text(total.display()["n_flags"].iloc[0]) if len(total) else "0",
               help="The registry records no follow-up status yet: every flag of the period "
                    "counts. The Safety follow-up page lists them.")
-    ui.table(suppress(flags, queries.recent_safety_flags.cells), name="recent_safety_flags",
+    ui.table(flags.where((reason != ALL) & (level != ALL))
+             .select(["reason", "level", "n_flags", "n_patients"]),
+             name="recent_safety_flags",
              empty=f"No safety flag in the {RECENT_FLAG_DAYS} days up to the as-of date.")
     ui.definition(wording.SAFETY_FLAGS)

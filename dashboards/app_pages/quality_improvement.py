@@ -3,25 +3,13 @@
 import streamlit as st
 
 from dashboards import charts, data, queries, spc, ui, wording
-from dashboards.suppression import Cells, SafeFrame, suppress
+from dashboards.suppression import SafeFrame
 
-# A month's point rests on its own x and n; its limits on n alone; the centre
-# line on the totals of every month shown.
-P_CHART_CELLS = Cells(
-    counts=("x", "n"),
-    rates={"p": ("x", "n"), "beyond_limits": ("x", "n"), "in_run": ("x", "n"),
-           "centre": ("x_total", "n_total")},
-    resting_on={"lcl": ("n",), "ucl": ("n",)},
-    site_column=None,
-)
 SIGNAL_COLUMNS = ["month", "x", "n", "p", "lcl", "ucl", "beyond_limits", "in_run"]
 
 
 def monthly_p_chart(query: queries.Query, site: str) -> SafeFrame:
-    monthly = data.fetch(query, site=site)
-    points = spc.p_chart(monthly, x="x", n="n")
-    points = points.assign(x_total=points["x"].sum(), n_total=points["n"].sum())
-    return suppress(points, P_CHART_CELLS, site=site)
+    return spc.safe_p_chart(data.fetch_safe(query, scope=site))
 
 
 def show(chart: SafeFrame, *, name: str, title: str, empty: str) -> None:
@@ -49,5 +37,6 @@ with ui.section("Blood-pressure excursion rate by month"):
          title="Sessions with a BP excursion", empty="No countable session here yet.")
     ui.definition(wording.P_CHART + " " + definitions.bp_excursion())
 
-st.caption("A month whose counts fall under the small-cell threshold is not drawn; the centre "
-           "line and the signals are computed from every month.")
+st.caption("A month whose counts fall under the small-cell threshold is not drawn, nor a month "
+           "that would let one be worked out from the centre line; the centre line and the "
+           "signals are computed from every month.")

@@ -1,10 +1,13 @@
 """The served dashboards in a real browser: Playwright driving Debian's Chromium.
 
 The server is started the way `ketreg dashboard` starts it (dashboards.serve),
-on a free port of 127.0.0.1, against a published fixture snapshot. Every page
-is opened and its plotly charts found; then a new snapshot is published and
-the open page must show it within a minute, without a reload. Every wait is
-bounded.
+on a free port of 127.0.0.1, against the planted three-clinic network
+(access_network.py), with sign-in on. A network user signs in through the
+form; a new snapshot is published, and their open page must show it within a
+minute, without a reload. While that minute runs, a site-A and a site-B user
+sign in, in browsers of their own, and open every page: each must draw its
+charts, and show nothing of another site; a download taken by clicking is
+their own site's only. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -20,10 +23,19 @@ from pathlib import Path
 import pytest
 
 from dashboards import navigation
+from dashboards.access.roles import Role
+from dashboards.access.users import UserStore
 from dashboards.serve import streamlit_command
+from tests.dashboards.access_network import (
+    PASSWORD,
+    SITE_A,
+    SITE_B,
+    SITES,
+    USERS,
+    access_network,
+    key_prefix,
+)
 from tests.dashboards.fixture_snapshot import publish
-from tests.dashboards.hand_network import hand_network
-from tests.dashboards.synthetic_network import synthetic_network
 
 pytestmark = pytest.mark.browser
 
@@ -87,11 +99,15 @@ def wait_until_healthy(base_url: str, server: subprocess.Popen, log: Path) -> No
 def dashboard(tmp_path):
     """A served app on a fresh KETREG_HOME: (base url, home)."""
     home = tmp_path / "home"
-    publish(synthetic_network(1500, sites=4, seed=11), home)
+    publish(access_network(), home)
+    store = UserStore(home / "users.json")
+    for name, role in USERS.items():
+        store.add(name, Role.parse(role), password=PASSWORD)
     port = free_port()
     log = tmp_path / "streamlit.log"
     env = {**os.environ, "KETREG_HOME": str(home)}
-    env.pop("KETREG_SHOW_SMALL_CELLS", None)
+    for name in ("KETREG_SHOW_SMALL_CELLS", "KETREG_AUTH"):
+        env.pop(name, None)
     with log.open("w") as output:
         server = subprocess.Popen(streamlit_command(port, "127.0.0.1"), env=env, stdout=output,
                                   stderr=subprocess.STDOUT, start_new_session=True)
@@ -121,31 +137,70 @@ def browser(chromium):
             launched.close()
 
 
-def test_every_page_draws_its_charts_and_a_new_snapshot_appears(dashboard, browser):
-    base_url, home = dashboard
-    page = browser.new_page()
+def sign_in(browser, base_url: str, user: str):
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
     page.set_default_timeout(PAGE_SECONDS * 1000)
-    for index, spec in enumerate(navigation.PAGES):
-        path = "" if index == 0 else spec.name  # the default page is served at the root
-        page.goto(f"{base_url}/{path}", wait_until="domcontentloaded")
+    page.goto(base_url, wait_until="domcontentloaded")
+    page.get_by_role("textbox", name="User name").fill(user)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator('[data-testid="stMainBlockContainer"] h1', has_text="Overview").first \
+        .wait_for(state="visible")
+    return page
+
+
+def open_every_page(page, base_url: str, user: str) -> str:
+    """Each page in turn; what they showed, as text."""
+    shown = []
+    for spec in navigation.PAGES:
+        # In-app navigation keeps the session (a new URL would start a new one, signed out).
+        page.locator('[data-testid="stSidebarNav"] a', has_text=spec.title).first.click()
         page.locator('[data-testid="stMainBlockContainer"] h1', has_text=spec.title).first \
             .wait_for(state="visible")
         if spec.name not in WITHOUT_CHARTS:
             page.locator(CHART).first.wait_for(state="visible")
-            assert page.locator(CHART).count() >= 1, path
         else:
             page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")
         page.wait_for_load_state("networkidle", timeout=PAGE_SECONDS * 1000)
-        assert page.locator('[data-testid="stException"]').count() == 0, path
+        assert page.locator('[data-testid="stException"]').count() == 0, (user, spec.name)
+        shown.append(page.locator('[data-testid="stMain"]').inner_text())
+        shown.append(page.content())
+    return "\n".join(shown)
 
-    page.goto(base_url, wait_until="domcontentloaded")
-    itt = page.locator('[data-testid="stMetric"]', has_text="ITT courses").first
+
+def test_roles_in_the_browser_and_a_new_snapshot_appears(dashboard, browser):
+    base_url, home = dashboard
+    nora = sign_in(browser, base_url, "nora")
+    itt = nora.locator('[data-testid="stMetric"]', has_text="ITT courses").first
     itt.wait_for(state="visible")
     before = itt.inner_text()
-    publish(hand_network(), home)  # 40 ITT courses, where the generated network has hundreds
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-                 .some(m => m.innerText.includes('ITT courses') && /\\b40\\b/.test(m.innerText))""",
-        timeout=REFRESH_SECONDS * 1000,
+    publish(access_network(grown=40), home)  # 40 more ITT courses at site A
+
+    for user, own in (("alice", SITE_A), ("bob", SITE_B)):
+        page = sign_in(browser, base_url, user)
+        text = open_every_page(page, base_url, user)
+        for other in SITES:
+            if other != own:
+                assert other not in text, f"{user} was shown {other}"
+                assert key_prefix(other) not in text, f"{user} was shown a patient of {other}"
+        # the safety follow-up list, downloaded by a click: their own site's flags only
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Safety follow-up").first.click()
+        page.locator('[data-testid="stMainBlockContainer"] h1', has_text="Safety follow-up") \
+            .first.wait_for(state="visible")
+        page.wait_for_load_state("networkidle", timeout=PAGE_SECONDS * 1000)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")
+        with page.expect_download(timeout=PAGE_SECONDS * 1000) as download:
+            page.get_by_role("button", name="Download CSV").first.click()
+        content = Path(download.value.path()).read_text()
+        assert key_prefix(own) in content
+        assert all(key_prefix(o) not in content for o in SITES if o != own)
+        page.context.close()
+
+    nora.wait_for_function(
+        """before => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes('ITT courses') && m.innerText !== before)""",
+        arg=before, timeout=REFRESH_SECONDS * 1000,
     )
     assert itt.inner_text() != before
+    assert nora.locator('[data-testid="stException"]').count() == 0

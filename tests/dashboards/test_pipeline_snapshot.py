@@ -10,8 +10,11 @@ stays out of this test process.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -38,16 +41,50 @@ sys.exit(0 if outcome.success else f"the run failed: {outcome.failure}")
 
 
 @pytest.fixture(scope="module")
-def pipeline_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("pipeline")
+def pipeline_home(request) -> Path:
+    """The pipeline's run, started in the background as soon as this module's tests were
+    collected (conftest.py), so that it overlaps the other tests; waited for here."""
+    run = start_pipeline(request.config)
+    try:
+        stdout, stderr = run.process.communicate(timeout=PIPELINE_SECONDS)
+    except subprocess.TimeoutExpired:
+        run.process.kill()
+        raise
+    assert run.process.returncode == 0, (stdout + stderr)[-5000:]
+    assert snapshot_path(run.home).exists()
+    return run.home
+
+
+@dataclass
+class PipelineRun:
+    home: Path
+    process: subprocess.Popen
+
+
+_RUN_KEY = pytest.StashKey[PipelineRun]()
+
+
+def start_pipeline(config) -> PipelineRun:
+    """Start the run once per test session (idempotent)."""
+    if _RUN_KEY in config.stash:
+        return config.stash[_RUN_KEY]
+    home = Path(tempfile.mkdtemp(prefix="ketreg-pipeline-"))
     env = {**os.environ, "KETREG_HOME": str(home)}
-    for inherited in ("KETREG_WAREHOUSE", "KETREG_INBOX", "DAGSTER_HOME"):
+    for inherited in ("KETREG_WAREHOUSE", "KETREG_INBOX", "DAGSTER_HOME", "KETREG_AUTH"):
         env.pop(inherited, None)
-    result = subprocess.run([sys.executable, "-c", RUN, str(home / "inbox"), str(PATIENTS)],
-                            env=env, capture_output=True, text=True, timeout=PIPELINE_SECONDS)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    assert snapshot_path(home).exists()
-    return home
+    process = subprocess.Popen([sys.executable, "-c", RUN, str(home / "inbox"), str(PATIENTS)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=Path(__file__).resolve().parents[2])
+    config.stash[_RUN_KEY] = PipelineRun(home, process)
+
+    def clean_up() -> None:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        shutil.rmtree(home, ignore_errors=True)
+
+    config.add_cleanup(clean_up)
+    return config.stash[_RUN_KEY]
 
 
 @pytest.mark.parametrize("page", PAGES)
