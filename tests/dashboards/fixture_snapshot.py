@@ -295,7 +295,8 @@ _MARTS = [
     create table marts.safety_flags as
     select assessment_id, patient_key, site_id, administered_at, instrument, reason, level,
            level_rank, cast(administered_at as date) as administered_date,
-           true as scorable, null::integer as total_score, 0 as n_items_missing
+           true as scorable, null::integer as total_score, 0 as n_items_missing,
+           1::bigint as _through_load_id, 'fixture' as _definitions_hash
     from fixture.safety_flags
     """,
     """
@@ -303,7 +304,8 @@ _MARTS = [
         assessment_id varchar, patient_key varchar, site_id varchar, instrument varchar,
         administered_at timestamp, administered_date date, total_score integer,
         prorated boolean, severity_band varchar, cssrs_risk varchar, score_method varchar,
-        n_items_answered integer, n_items_missing integer, total_mismatch boolean
+        n_items_answered integer, n_items_missing integer, total_mismatch boolean,
+        _through_load_id bigint, _definitions_hash varchar
     )
     """,
     """
@@ -481,7 +483,8 @@ _EXPECTED_MARTS = [
     select session_id, course_id, site_id, route, drug, cast(started_at as date) as session_date,
            status, dose_mg, weight_kg,
            case when weight_kg > 0 then dose_mg / weight_kg end as dose_mg_per_kg,
-           cadss, null::integer as moaas_min, null::integer as spo2_min
+           cadss, null::integer as moaas_min, null::integer as spo2_min, patient_key,
+           1::bigint as _through_load_id, 'fixture' as _definitions_hash
     from fixture.sessions
     """,
     """

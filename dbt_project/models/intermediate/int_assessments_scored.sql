@@ -1,11 +1,31 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- One row per current administration of a known patient, scorable or not,
 -- scored as spec/outcomes.md "Scoring an administration" says. Safety reads
 -- the items (PHQ-9 item 9, C-SSRS risk) whatever the score.
+-- Incremental: a run rescores the administrations of the patients that new
+-- loads touched (macros/incremental_by_patient.sql).
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 items as (
 
     select * from {{ ref('stg_raw__assessments') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -142,7 +162,8 @@ final as (
             when scored.cssrs_ideation_max >= 1 then 'LOW'
             else 'NONE'
         end as cssrs_risk,
-        case when scored.instrument = 'PHQ9' then scored.item_9_value end as phq9_item9
+        case when scored.instrument = 'PHQ9' then scored.item_9_value end as phq9_item9,
+        {{ incremental_bookkeeping() }}
 
     from scored
     left join severity_bands

@@ -1,3 +1,10 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- One row per course and instrument (with a total) for which the course has a
 -- baseline or an endpoint: the scorable administrations picked by the
 -- calendar-day windows of spec/outcomes.md "Baseline and endpoint".
@@ -5,8 +12,19 @@
 --   baseline = last with administered_at <= course_start and day >= -baseline_window_days
 --   endpoint = last with endpoint_window_start_days <= day <= endpoint_window_end_days
 --   last     = latest administered_at, ties to the larger assessment_id
+-- Incremental: a run redoes the courses of the patients that new loads
+-- touched (macros/incremental_by_patient.sql); a course only ever reads its
+-- own patient's scores.
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 courses as (
 
     select
@@ -16,6 +34,9 @@ courses as (
         course_start_date
 
     from {{ ref('int_courses_aggregated') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -34,6 +55,9 @@ scores as (
     -- CSSRS_SCREEN has no total, so it has no baseline or endpoint either.
     where scorable
       and total_score is not null
+      {% if is_incremental() -%}
+      and patient_key in (select patient_key from touched_patients)
+      {%- endif %}
 
 ),
 
@@ -41,6 +65,7 @@ course_scores as (
 
     select
         courses.course_id,
+        courses.patient_key,
         courses.course_start,
         scores.assessment_id,
         scores.instrument,
@@ -108,9 +133,9 @@ endpoints as (
 
 course_instruments as (
 
-    select course_id, instrument from baselines
+    select course_id, patient_key, instrument from baselines
     union
-    select course_id, instrument from endpoints
+    select course_id, patient_key, instrument from endpoints
 
 ),
 
@@ -118,6 +143,7 @@ final as (
 
     select
         course_instruments.course_id,
+        course_instruments.patient_key,
         course_instruments.instrument,
         baselines.assessment_id as baseline_assessment_id,
         baselines.administered_at as baseline_administered_at,
@@ -128,7 +154,8 @@ final as (
         endpoints.administered_at as endpoint_administered_at,
         endpoints.study_day as endpoint_day,
         endpoints.total_score as endpoint_score,
-        endpoints.prorated as endpoint_prorated
+        endpoints.prorated as endpoint_prorated,
+        {{ incremental_bookkeeping() }}
 
     from course_instruments
     left join baselines

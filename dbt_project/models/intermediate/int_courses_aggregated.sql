@@ -1,16 +1,39 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- One row per treatment course: its start, its first session's site, route
 -- and drug, its size, and the primary instrument its indication calls for.
+-- Incremental: a run redoes the courses of the patients that new loads
+-- touched (macros/incremental_by_patient.sql).
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 course_sessions as (
 
     select * from {{ ref('int_sessions_grouped_into_courses') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
 patients as (
 
     select * from {{ ref('stg_raw__patients') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -65,7 +88,8 @@ courses as (
         lead(first_sessions.started_at) over (
             partition by first_sessions.patient_key
             order by first_sessions.course_number
-        ) as next_course_start
+        ) as next_course_start,
+        {{ incremental_bookkeeping() }}
 
     from first_sessions
     inner join course_totals

@@ -1,29 +1,59 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- One row per current record whose patient_key is not (or no longer) a known
 -- patient: held back from every model until the patient arrives, counted on
 -- the data-quality page. Assessments count once per administration.
+-- Incremental: a run redoes the records of the patients that new loads
+-- touched (macros/incremental_by_patient.sql), the late-arriving patient
+-- whose orphans now join among them.
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 patients as (
 
     select patient_key from {{ ref('stg_raw__patients') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
 sessions as (
 
     select * from {{ ref('base_raw__sessions') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
 assessment_rows as (
 
     select * from {{ ref('base_raw__assessments') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
 adverse_events as (
 
     select * from {{ ref('base_raw__adverse_events') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -84,13 +114,23 @@ orphan_adverse_events as (
 
 ),
 
-final as (
+orphans as (
 
     select * from orphan_sessions
     union all
     select * from orphan_administrations
     union all
     select * from orphan_adverse_events
+
+),
+
+final as (
+
+    select
+        *,
+        {{ incremental_bookkeeping() }}
+
+    from orphans
 
 )
 

@@ -1,12 +1,32 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- One row per countable session and effect it showed: each listed side
 -- effect, ANY (at least one listed), BP_EXCURSION and TERMINATED_EARLY
 -- (spec/outcomes.md "Side effects and safety"). Sparse: a session without an
 -- effect has no row for it; side_effect_rates fills in the zeros.
+-- Incremental: a run redoes the sessions of the patients that new loads
+-- touched (macros/incremental_by_patient.sql).
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 course_sessions as (
 
     select * from {{ ref('int_sessions_grouped_into_courses') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -15,6 +35,9 @@ listed_side_effects as (
     select session_id, side_effect
     from {{ ref('stg_raw__session_side_effects') }}
     where is_countable
+    {% if is_incremental() -%}
+      and patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -74,7 +97,14 @@ final as (
         course_sessions.patient_key,
         course_sessions.site_id,
         course_sessions.route,
-        course_sessions.session_date
+        course_sessions.session_date,
+        -- The course's first session showing the effect: counting these
+        -- counts courses with the effect, without a distinct over sessions.
+        row_number() over (
+            partition by course_sessions.course_id, session_effects.effect
+            order by course_sessions.started_at, session_effects.session_id
+        ) = 1 as first_in_course,
+        {{ incremental_bookkeeping() }}
 
     from session_effects
     inner join course_sessions

@@ -1,12 +1,32 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- One row per countable session (COMPLETED or TERMINATED_EARLY) of a known
 -- patient, with the treatment course it belongs to. CANCELLED sessions count
 -- nowhere: they neither start a course nor bridge a gap.
+-- Incremental: a run regroups the sessions of the patients that new loads
+-- touched (macros/incremental_by_patient.sql); courses never span patients.
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 countable_sessions as (
 
     select * from {{ ref('stg_raw__sessions') }}
     where is_countable
+    {% if is_incremental() -%}
+      and patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -83,7 +103,8 @@ final as (
         dbp_peak,
         spo2_min,
         cadss,
-        moaas_min
+        moaas_min,
+        {{ incremental_bookkeeping() }}
 
     from numbered
 

@@ -96,16 +96,30 @@ site_route_sets as (
 
 ),
 
-session_counts as (
+session_totals as (
 
+    -- Counted once per site and route, then rolled up: rolling up the
+    -- sessions themselves would read every session once per grouping set.
     select
-        {{ grouped_value('site_id', 'site_route_sets', 'sessions') }} as site_id,
-        {{ grouped_value('route', 'site_route_sets', 'sessions') }} as route,
+        site_id,
+        route,
         count(*) as n_sessions
 
     from sessions
+    where is_countable
+    group by site_id, route
+
+),
+
+session_counts as (
+
+    select
+        {{ grouped_value('site_id', 'site_route_sets', 'session_totals') }} as site_id,
+        {{ grouped_value('route', 'site_route_sets', 'session_totals') }} as route,
+        cast(sum(session_totals.n_sessions) as bigint) as n_sessions
+
+    from session_totals
     cross join site_route_sets
-    where sessions.is_countable
     group by 1, 2
 
 ),

@@ -1,9 +1,29 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- One row per current, scorable administration (spec/interface.md).
+-- Incremental: a run redoes the patients that new loads touched
+-- (macros/incremental_by_patient.sql).
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 scored as (
 
     select * from {{ ref('int_assessments_scored') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -23,7 +43,8 @@ final as (
         score_method,
         n_items_answered,
         n_items_missing,
-        total_mismatch
+        total_mismatch,
+        {{ incremental_bookkeeping() }}
 
     from scored
     where scorable

@@ -1,12 +1,32 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- One row per administration that needs clinical follow-up: every current
 -- PHQ-9 whose item 9 is 1 or more (whatever its total, scorable or not) and
 -- every current C-SSRS screen whose risk level is not NONE, the level taken
 -- from the items present (safety comes before scoring).
+-- Incremental: a run redoes the patients that new loads touched
+-- (macros/incremental_by_patient.sql).
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 scored as (
 
     select * from {{ ref('int_assessments_scored') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -60,7 +80,8 @@ final as (
         cast(administered_at as date) as administered_date,
         scorable,
         total_score,
-        n_items_missing
+        n_items_missing,
+        {{ incremental_bookkeeping() }}
 
     from flags
 

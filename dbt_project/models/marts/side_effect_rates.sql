@@ -24,14 +24,16 @@ courses as (
 
 session_effects as (
 
-    select session_id, course_id, site_id, route, effect
+    select session_id, course_id, site_id, route, effect, first_in_course
     from {{ ref('int_session_effects_flagged') }}
 
 ),
 
 course_effects as (
 
-    select distinct
+    -- A course shows an effect when one of its sessions does; its first such
+    -- session stands for it, so each course counts once.
+    select
         session_effects.course_id,
         session_effects.effect,
         courses.site_id,
@@ -40,6 +42,7 @@ course_effects as (
     from session_effects
     inner join courses
         on session_effects.course_id = courses.course_id
+    where session_effects.first_in_course
 
 ),
 
@@ -55,14 +58,49 @@ grouping_sets as (
 
 ),
 
+-- Each count is taken once per site and route, then rolled up: rolling up the
+-- sessions themselves would read every session once per grouping set. A
+-- session (or course) has one site and one route, so the counts add up.
+session_totals as (
+
+    select site_id, route, count(*) as n_sessions
+    from sessions
+    group by site_id, route
+
+),
+
+session_effect_totals as (
+
+    select site_id, route, effect, count(*) as n_sessions_with_effect
+    from session_effects
+    group by site_id, route, effect
+
+),
+
+course_totals as (
+
+    select site_id, route, count(*) as n_courses
+    from courses
+    group by site_id, route
+
+),
+
+course_effect_totals as (
+
+    select site_id, route, effect, count(*) as n_courses_with_effect
+    from course_effects
+    group by site_id, route, effect
+
+),
+
 session_groups as (
 
     select
-        {{ grouped_value('site_id', 'grouping_sets', 'sessions') }} as site_id,
-        {{ grouped_value('route', 'grouping_sets', 'sessions') }} as route,
-        count(*) as n_sessions
+        {{ grouped_value('site_id', 'grouping_sets', 'session_totals') }} as site_id,
+        {{ grouped_value('route', 'grouping_sets', 'session_totals') }} as route,
+        cast(sum(session_totals.n_sessions) as bigint) as n_sessions
 
-    from sessions
+    from session_totals
     cross join grouping_sets
     group by 1, 2
 
@@ -71,12 +109,12 @@ session_groups as (
 session_effect_counts as (
 
     select
-        {{ grouped_value('site_id', 'grouping_sets', 'session_effects') }} as site_id,
-        {{ grouped_value('route', 'grouping_sets', 'session_effects') }} as route,
-        session_effects.effect,
-        count(*) as n_sessions_with_effect
+        {{ grouped_value('site_id', 'grouping_sets', 'session_effect_totals') }} as site_id,
+        {{ grouped_value('route', 'grouping_sets', 'session_effect_totals') }} as route,
+        session_effect_totals.effect,
+        cast(sum(session_effect_totals.n_sessions_with_effect) as bigint) as n_sessions_with_effect
 
-    from session_effects
+    from session_effect_totals
     cross join grouping_sets
     group by 1, 2, 3
 
@@ -85,11 +123,11 @@ session_effect_counts as (
 course_groups as (
 
     select
-        {{ grouped_value('site_id', 'grouping_sets', 'courses') }} as site_id,
-        {{ grouped_value('route', 'grouping_sets', 'courses') }} as route,
-        count(*) as n_courses
+        {{ grouped_value('site_id', 'grouping_sets', 'course_totals') }} as site_id,
+        {{ grouped_value('route', 'grouping_sets', 'course_totals') }} as route,
+        cast(sum(course_totals.n_courses) as bigint) as n_courses
 
-    from courses
+    from course_totals
     cross join grouping_sets
     group by 1, 2
 
@@ -98,12 +136,12 @@ course_groups as (
 course_effect_counts as (
 
     select
-        {{ grouped_value('site_id', 'grouping_sets', 'course_effects') }} as site_id,
-        {{ grouped_value('route', 'grouping_sets', 'course_effects') }} as route,
-        course_effects.effect,
-        count(*) as n_courses_with_effect
+        {{ grouped_value('site_id', 'grouping_sets', 'course_effect_totals') }} as site_id,
+        {{ grouped_value('route', 'grouping_sets', 'course_effect_totals') }} as route,
+        course_effect_totals.effect,
+        cast(sum(course_effect_totals.n_courses_with_effect) as bigint) as n_courses_with_effect
 
-    from course_effects
+    from course_effect_totals
     cross join grouping_sets
     group by 1, 2, 3
 

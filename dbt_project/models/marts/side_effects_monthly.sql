@@ -37,14 +37,32 @@ grouping_sets as (
 
 ),
 
+-- Counted once per site and month, then rolled up: rolling up the sessions
+-- themselves would read every session once per grouping set.
+session_totals as (
+
+    select site_id, month, count(*) as n_sessions
+    from sessions
+    group by site_id, month
+
+),
+
+effect_totals as (
+
+    select site_id, month, effect, count(*) as n_sessions_with_effect
+    from session_effects
+    group by site_id, month, effect
+
+),
+
 site_months as (
 
     select
-        {{ grouped_value('site_id', 'grouping_sets', 'sessions') }} as site_id,
-        sessions.month,
-        count(*) as n_sessions
+        {{ grouped_value('site_id', 'grouping_sets', 'session_totals') }} as site_id,
+        session_totals.month,
+        cast(sum(session_totals.n_sessions) as bigint) as n_sessions
 
-    from sessions
+    from session_totals
     cross join grouping_sets
     group by 1, 2
 
@@ -53,12 +71,12 @@ site_months as (
 effect_counts as (
 
     select
-        {{ grouped_value('site_id', 'grouping_sets', 'session_effects') }} as site_id,
-        session_effects.month,
-        session_effects.effect,
-        count(*) as n_sessions_with_effect
+        {{ grouped_value('site_id', 'grouping_sets', 'effect_totals') }} as site_id,
+        effect_totals.month,
+        effect_totals.effect,
+        cast(sum(effect_totals.n_sessions_with_effect) as bigint) as n_sessions_with_effect
 
-    from session_effects
+    from effect_totals
     cross join grouping_sets
     group by 1, 2, 3
 

@@ -21,6 +21,19 @@ from orchestration import settings as ketreg_settings
 from orchestration.defs.transform.project import dbt_project
 
 
+class DbtBuildConfig(dg.Config):
+    """How the run builds the models.
+
+    Most models are incremental (dbt_project/macros/incremental_by_patient.sql): a
+    run redoes only the patients its loads touched. full_refresh rebuilds every
+    model from raw instead, e.g. after replaying the archive into a warehouse whose
+    models are still there. Run config:
+    {"ops": {"outcome_models": {"config": {"full_refresh": true}}}}
+    """
+
+    full_refresh: bool = False
+
+
 class _Translator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props):
         # Group by layer, so the asset graph reads staging -> intermediate -> marts.
@@ -38,7 +51,7 @@ translator = _Translator(settings=DagsterDbtTranslatorSettings(
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=translator, pool="warehouse")
 def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                   warehouse: DuckDBResource):
+                   warehouse: DuckDBResource, config: DbtBuildConfig):
     settings = ketreg_settings.load()
     # dbt runs in a subprocess and finds the warehouse through the profile's env var.
     os.environ["KETREG_WAREHOUSE"] = str(settings.warehouse)
@@ -46,8 +59,10 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     os.environ["DBT_LOG_PATH"] = str(settings.dbt_log_dir)
     # Unit tests check the SQL against fixed inputs, not the data: they run in the test
     # suite (tests/dbt_project), not in every pipeline run.
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,
-                         raise_on_error=False)
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     with warehouse.get_connection() as con:
         record_test_results(con, context.run_id, invocation.get_artifact("run_results.json"))

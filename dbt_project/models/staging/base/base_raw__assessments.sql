@@ -1,12 +1,42 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- Current item rows of each administration, withdrawals removed, orphans
 -- still in. The version is per administration (exports.md, "Versions"): the
 -- rows of an assessment_id at its highest record_version replace all of its
 -- earlier rows, including items the new version no longer carries.
+-- A table kept incrementally: a run redoes the administrations of the
+-- patients that new loads touched (macros/incremental_by_patient.sql), every
+-- administration they ever held, so a version that moves one to another
+-- patient takes it away from the first.
 with
+
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+touched_administrations as (
+
+    select assessment_id
+    from {{ source('raw', 'assessments') }}
+    where patient_key in (select patient_key from touched_patients)
+
+),
+{%- endif %}
 
 source as (
 
     select * from {{ source('raw', 'assessments') }}
+    {% if is_incremental() -%}
+    where assessment_id in (select assessment_id from touched_administrations)
+    {%- endif %}
 
 ),
 
@@ -62,12 +92,18 @@ renamed as (
         source.administered_at,
         source.value,
         source._load_id as load_id,
-        source._loaded_at as loaded_at
+        source._loaded_at as loaded_at,
+        {{ incremental_bookkeeping() }}
 
     from source
     inner join current_versions
         on source.assessment_id = current_versions.assessment_id
         and source.record_version = current_versions.record_version
+    {% if is_incremental() -%}
+    -- An administration now held by a patient the loads did not touch is
+    -- already in the table under that patient.
+    where source.patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 )
 

@@ -1,10 +1,40 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_patients',
+    unique_key='patient_key',
+    on_schema_change='fail',
+) }}
+
 -- Current version of each session, withdrawals removed, orphans still in:
 -- stg_raw__sessions keeps the known patients, int_orphan_records the rest.
+-- A table kept incrementally: a run redoes the sessions of the patients that
+-- new loads touched (macros/incremental_by_patient.sql), every session they
+-- ever held, so a version that moves a session to another patient takes it
+-- away from the first.
 with
+
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+touched_sessions as (
+
+    select session_id
+    from {{ source('raw', 'sessions') }}
+    where patient_key in (select patient_key from touched_patients)
+
+),
+{%- endif %}
 
 source as (
 
     select * from {{ source('raw', 'sessions') }}
+    {% if is_incremental() -%}
+    where session_id in (select session_id from touched_sessions)
+    {%- endif %}
 
 ),
 
@@ -51,11 +81,17 @@ renamed as (
         moaas_min,
         side_effects,
         _load_id as load_id,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        {{ incremental_bookkeeping() }}
 
     from versioned
     where version_rank = 1
       and not entered_in_error
+      {% if is_incremental() -%}
+      -- A session now held by a patient the loads did not touch is already in
+      -- the table under that patient.
+      and patient_key in (select patient_key from touched_patients)
+      {%- endif %}
 
 )
 

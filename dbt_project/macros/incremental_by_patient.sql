@@ -1,0 +1,157 @@
+{#-
+    Incremental runs, keyed on the patient.
+
+    Every incremental model holds rows that follow from one patient's raw rows
+    alone (their records, their versions, their patient record) and the
+    definitions. A daily load changes a few patients, so an incremental run
+    recomputes exactly those patients, completely: all their rows are deleted
+    and rebuilt. Rebuilding whole patients rather than merging changed rows is
+    what keeps versions, withdrawals, corrections and late-arriving patients
+    right without any special case.
+
+    The patients to redo are read from stg_raw__patient_loads (the last load
+    that changed each patient); a model has done every load up to its own
+    watermark, the _through_load_id its rows carry. Each incremental model
+    keeps its own watermark, so a model that failed in one run catches up in
+    the next, whatever the others did. A model holding no row at all has no
+    watermark and redoes every patient: correct, as slow as a full build.
+
+    An incremental model is configured with
+        materialized='incremental', incremental_strategy='replace_patients',
+        unique_key='patient_key', on_schema_change='fail'
+    and reads, on an incremental run only,
+        touched_patients as ({{ touched_patients() }})
+    to keep its inputs to `patient_key in (select patient_key from
+    touched_patients)`; its final select ends with {{ incremental_bookkeeping() }}.
+-#}
+
+
+{#-
+    The clinical definitions in force: the vars of dbt_project.yml (or
+    --vars) and the seed files. Rows built under other definitions carry
+    another hash, and the next run redoes every patient: a clinic that changes
+    course_gap_days or a threshold in a seed gets a network built under one
+    definition, never a mix. tests/dbt_project checks that every var of
+    dbt_project.yml is listed here.
+-#}
+{% macro definitions_hash() -%}
+    {%- if not execute or 'nodes' not in graph -%}
+        {#- The graph is empty while dbt parses (and in some unit tests, which never read the hash). -#}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set definition_vars = [
+        'course_gap_days', 'baseline_window_days', 'endpoint_window_start_days',
+        'endpoint_window_end_days', 'itt_horizon_days', 'default_primary_instrument',
+        'small_cell_threshold', 'bp_excursion_sbp_peak_min', 'bp_excursion_dbp_peak_min',
+        'bp_excursion_sbp_rise_min', 'bp_excursion_dbp_rise_min', 'wilson_z',
+        'trajectory_horizon_days',
+    ] -%}
+    {%- set parts = [] -%}
+    {%- for name in definition_vars -%}
+        {%- do parts.append(name ~ '=' ~ var(name)) -%}
+    {%- endfor -%}
+    {%- for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'seed') | sort(attribute='unique_id') -%}
+        {%- do parts.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
+    {%- endfor -%}
+    {{- return(local_md5(parts | join(';'))) -}}
+{%- endmacro %}
+
+
+{#-
+    The highest raw load this model has already taken in, read from its own
+    rows. -1 (redo every patient) when it holds no rows yet, or rows built
+    under other definitions. Only meaningful on an incremental run.
+-#}
+{% macro incremental_watermark() -%}
+    {%- if not execute -%}
+        {{- return(-1) -}}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if '_through_load_id' not in columns -%}
+        {{- exceptions.raise_compiler_error(
+            this ~ " was built before incremental runs and has no watermark; rebuild it once with "
+            ~ "`dbt build --full-refresh` (ketreg rebuild)."
+        ) -}}
+    {%- endif -%}
+    {%- set watermark_query -%}
+        select
+            max(_through_load_id) as through_load_id,
+            count(case when _definitions_hash <> '{{ definitions_hash() }}' then 1 end) as n_stale
+        from {{ this }}
+    {%- endset -%}
+    {%- set row = run_query(watermark_query).rows[0] -%}
+    {%- if row[0] is none or row[1] > 0 -%}
+        {{- return(-1) -}}
+    {%- endif -%}
+    {{- return(row[0]) -}}
+{%- endmacro %}
+
+
+{#- The patients an incremental run redoes: changed by a load after the watermark. -#}
+{% macro touched_patients() -%}
+    select patient_key
+    from {{ ref('stg_raw__patient_loads') }}
+    where last_load_id > {{ incremental_watermark() }}
+{%- endmacro %}
+
+
+{#-
+    The two bookkeeping columns every incremental model ends with:
+    _through_load_id, the last raw load this build had taken in (its
+    watermark), and _definitions_hash, the definitions it was built under.
+-#}
+{% macro incremental_bookkeeping() -%}
+    (select max(last_load_id) from {{ ref('stg_raw__patient_loads') }}) as _through_load_id,
+    '{{ definitions_hash() }}' as _definitions_hash
+{%- endmacro %}
+
+
+{#-
+    incremental_strategy='replace_patients': delete every row of every touched
+    patient, then insert the batch. Deleting by the touched set, not by the
+    keys the batch happens to hold, is what removes a patient whose last
+    session was withdrawn or whose patient record was withdrawn: such a
+    patient has no row in the batch at all. unique_key names the patient
+    column. Plain DELETE and INSERT, so it runs on any warehouse.
+-#}
+{% macro get_incremental_replace_patients_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set batch = arg_dict['temp_relation'] -%}
+    {%- set patient_column = arg_dict['unique_key'] -%}
+    {%- if not patient_column or patient_column is not string -%}
+        {{- exceptions.raise_compiler_error(
+            "replace_patients needs unique_key set to the patient column, e.g. unique_key='patient_key'"
+        ) -}}
+    {%- endif -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+
+    delete from {{ target }}
+    where {{ patient_column }} in ({{ touched_patients() }});
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }}
+    from {{ batch }}
+{%- endmacro %}
+
+
+{#-
+    The last raw load the previous build took in (0 before a first build, and
+    under --full-refresh): what a check of an append-only raw table has
+    already seen. Read from stg_raw__patient_loads by name, not with ref(), so
+    that a source test using it keeps running before that model: a failing
+    source test then skips the model, the watermark stays, and the next run
+    checks the same rows again.
+-#}
+{% macro last_built_load() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{- return(0) -}}
+    {%- endif -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.stg_raw__patient_loads'] -%}
+    {%- set relation = adapter.get_relation(
+        database=node.database, schema=node.schema, identifier=node.alias
+    ) -%}
+    {%- if relation is none -%}
+        {{- return(0) -}}
+    {%- endif -%}
+    {{- return(run_query('select coalesce(max(last_load_id), 0) from ' ~ relation).columns[0][0]) -}}
+{%- endmacro %}

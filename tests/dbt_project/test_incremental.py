@@ -1,0 +1,281 @@
+"""Incremental runs give exactly what a full rebuild gives.
+
+The hand-made network of test_dbt_build.py is loaded as load 1 and built.
+Then the next day's export arrives, four files and four loads: corrected
+versions, withdrawals, a late patient whose orphans now join, a session filed
+under the wrong patient and moved, a withdrawn patient, a new course for an
+existing patient, new scores that change an endpoint, a withdrawn
+administration, a new and a corrected adverse event, a new patient. An
+incremental `dbt build` over that must leave every model exactly as a
+`dbt build --full-refresh` of the same raw data does, row for row, and it
+must have redone only the patients the loads touched.
+
+Changing a definition (a var) must redo every patient, not only the touched
+ones: the same comparison under `--vars`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from tests.dbt_project.test_dbt_build import (
+    DBT_PROJECT,
+    IN_ESK,
+    PHQ9,
+    A,
+    B,
+    _adverse_event,
+    _assessment,
+    _patient,
+    _session,
+    build_fixture_warehouse,
+    rows,
+    run_dbt,
+)
+
+SKIP_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+# Bookkeeping that legitimately differs between an incremental run and a full
+# rebuild: which build wrote a row, and when the build ran.
+IGNORED_COLUMNS = {"_through_load_id", "built_at_utc"}
+
+
+def _withdrawn(rows_: list[dict], version: int) -> list[dict]:
+    """The same rows at a higher version, withdrawn (entered_in_error)."""
+    return [{**row, "record_version": version, "entered_in_error": True} for row in rows_]
+
+
+# The next day's export: one file per entity, each its own load (2 to 5).
+NEXT_DAY_SESSIONS = [
+    # Corrected version: a day later, IM instead of IV, nausea instead of headache.
+    _session("S-A02-2", "pat-a02", A, "2026-01-15 10:00", route="IM", side_effects="NAUSEA",
+             version=2),
+    # Every session of pat-a07 withdrawn: the patient keeps assessments but has no course.
+    *_withdrawn([_session("S-A07-1", "pat-a07", A, "2026-01-05 10:00"),
+                 _session("S-A07-2", "pat-a07", A, "2026-03-06 10:00")], version=2),
+    # Filed under the wrong patient: S-B02-1 belongs to pat-b03. pat-b02 loses its only
+    # session (and course); pat-b03's course now starts on 2026-02-10.
+    {**_session("S-B02-1", "pat-b03", B, "2026-02-10 10:00", **IN_ESK), "record_version": 2},
+    # A second orphan session of pat-zz9, whose patient record arrives in the next file.
+    _session("S-ZZ-2", "pat-zz9", A, "2026-03-20 10:00"),
+    # A new course for pat-a01 (194 days after its last countable session). The latest
+    # session moves as_of_date to 2026-07-28, so pat-a05's course (2026-06-01), which no
+    # load touches, becomes ITT-eligible: the as_of-dependent marts must follow.
+    _session("S-A01-4", "pat-a01", A, "2026-07-20 09:00", side_effects="DISSOCIATION"),
+    _session("S-A01-5", "pat-a01", A, "2026-07-28 09:00", bp=(120, 185, 80, 90)),
+    # A new patient, sessions first.
+    _session("S-D01-1", "pat-d01", A, "2026-04-01 10:00"),
+    _session("S-D01-2", "pat-d01", A, "2026-04-03 10:00", status="TERMINATED_EARLY"),
+]
+
+NEXT_DAY_PATIENTS = [
+    _patient("pat-zz9", A, "TRD"),  # the late patient: S-ZZ-1, S-ZZ-2 and Q-ZZ-1 join
+    _patient("pat-b01", B, "PTSD", version=2, in_error=True),  # withdrawn: all of it orphaned
+    _patient("pat-d01", A, "MDD"),
+]
+NEXT_DAY_ASSESSMENTS = [
+    # pat-a03 now reaches its endpoint (day 30): 16 -> 6, a completer and a responder.
+    *_assessment("Q-A03-E", "pat-a03", A, PHQ9, "2026-03-04 09:00", total=6),
+    # Corrected endpoint of pat-a01's first course: 4 -> 6, no longer a remission.
+    *_assessment("Q-A01-E", "pat-a01", A, PHQ9, "2026-02-16 10:00", total=6, version=2),
+    # Baseline of pat-a01's second course, with item 9 = 2: a new safety flag.
+    *_assessment("Q-A01-B2", "pat-a01", A, PHQ9, "2026-07-20 08:00",
+                 items=[3, 3, 2, 3, 2, 2, 2, 2, 2]),
+    # The HIGH C-SSRS screen is withdrawn: its safety flag goes.
+    *_withdrawn(_assessment("Q-B03-C", "pat-b03", B, "CSSRS_SCREEN", "2026-04-13 08:05",
+                            items=[1, 1, 0, 1, 0, 0])[:1], version=2),
+    *_assessment("Q-D01-B", "pat-d01", A, PHQ9, "2026-04-01 09:00", total=17),
+    *_assessment("Q-D01-E", "pat-d01", A, PHQ9, "2026-05-01 09:00", total=8),
+]
+NEXT_DAY_ADVERSE_EVENTS = [
+    _adverse_event("E-4", "pat-a06", A, "S-A06-3", "2026-03-09 11:00", "NAUSEA_VOMITING",
+                   "MILD", False),
+    {**_adverse_event("E-1", "pat-a01", A, "S-A01-1", "2026-01-05 09:40", "HYPERTENSION",
+                      "SEVERE", True), "record_version": 2},
+]
+
+NEXT_DAY = {  # load_id: (table, rows), in the ingest's order
+    2: ("raw.sessions", NEXT_DAY_SESSIONS),
+    3: ("raw.patients", NEXT_DAY_PATIENTS),
+    4: ("raw.assessments", NEXT_DAY_ASSESSMENTS),
+    5: ("raw.adverse_events", NEXT_DAY_ADVERSE_EVENTS),
+}
+LAST_LOAD = max(NEXT_DAY)
+TOUCHED = {"pat-a01", "pat-a02", "pat-a03", "pat-a06", "pat-a07", "pat-b01", "pat-b02",
+           "pat-b03", "pat-zz9", "pat-d01"}
+
+
+def load(path: Path, load_id: int, table: str, table_rows: list[dict]) -> None:
+    """Append one file's rows as the ingest would: its _load_id and its manifest row."""
+    loaded_at = datetime(2026, 7, 29, 6, load_id)
+    sha = f"{load_id}{table}".ljust(64, "0")[:64]
+    con = duckdb.connect(str(path))
+    try:
+        for row_number, row in enumerate(table_rows, start=1):
+            row = {**row, "_file_sha256": sha, "_row_number": row_number,
+                   "_load_id": load_id, "_loaded_at": loaded_at}
+            columns = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            con.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values()))
+        con.execute(
+            "insert into ops.ingest_manifest values "
+            "(?, ?, ?, ?, 'CSV', 'LOADED', ?, ?, 0, 0, 0, null, null, null, 'run-2', ?)",
+            [load_id, sha, f"{table.split('.')[1]}_{load_id}.csv", table.split(".")[1],
+             len(table_rows), len(table_rows), loaded_at],
+        )
+    finally:
+        con.close()
+
+
+def build(path: Path, target: Path, *args: str) -> None:
+    result = run_dbt(path, target, "build", *SKIP_UNIT_TESTS, *args)
+    assert result.returncode == 0, result.stdout[-6000:]
+
+
+def model_tables(con) -> list[str]:
+    return [f"{schema}.{name}" for schema, name in con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database() "
+        "  and table_schema in ('staging', 'intermediate', 'marts') order by 1, 2"
+    ).fetchall()]
+
+
+def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int]]:
+    """Per model: rows only in the incremental build, rows only in the full rebuild."""
+    con = duckdb.connect(str(incremental), read_only=True)
+    try:
+        con.execute(f"attach '{full}' as full_rebuild (read_only)")
+        tables = model_tables(con)
+        full_tables = [t for (t,) in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_catalog = 'full_rebuild' "
+            "  and table_schema in ('staging', 'intermediate', 'marts') order by 1"
+        ).fetchall()]
+        assert tables == full_tables
+        found = {}
+        for table in tables:
+            columns = ", ".join(
+                f'"{name}"' for (name,) in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_catalog = current_database() "
+                    "  and table_schema || '.' || table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if name not in IGNORED_COLUMNS
+            )
+            only_here = con.execute(
+                f"select count(*) from (select {columns} from {table} "
+                f"except all select {columns} from full_rebuild.{table})"
+            ).fetchone()[0]
+            only_there = con.execute(
+                f"select count(*) from (select {columns} from full_rebuild.{table} "
+                f"except all select {columns} from {table})"
+            ).fetchone()[0]
+            if only_here or only_there:
+                found[table] = (only_here, only_there)
+        return found
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def stepped(tmp_path_factory) -> dict[str, Path]:
+    """Load 1 built; the next day's loads built incrementally; the same raw rebuilt in full."""
+    root = tmp_path_factory.mktemp("incremental")
+    incremental = root / "incremental.duckdb"
+    build_fixture_warehouse(incremental)
+    build(incremental, root / "target")
+    for load_id, (table, table_rows) in NEXT_DAY.items():
+        load(incremental, load_id, table, table_rows)
+    build(incremental, root / "target")
+    full = root / "full.duckdb"
+    shutil.copy(incremental, full)
+    build(full, root / "target", "--full-refresh")
+    return {"root": root, "incremental": incremental, "full": full}
+
+
+@pytest.fixture(scope="module")
+def incremental(stepped):
+    con = duckdb.connect(str(stepped["incremental"]), read_only=True)
+    yield con
+    con.close()
+
+
+def test_incremental_run_equals_full_rebuild(stepped):
+    assert differences(stepped["incremental"], stepped["full"]) == {}
+
+
+def test_only_touched_patients_were_redone(incremental):
+    # Rows of patients no load touched still carry load 1, the build that wrote them.
+    by_patient = {
+        r["patient_key"]: r["through"]
+        for r in rows(incremental, """
+            select patient_key, max(_through_load_id) as through
+            from intermediate.int_sessions_grouped_into_courses group by patient_key""")
+    }
+    assert {p for p, through in by_patient.items() if through == LAST_LOAD} == TOUCHED - {
+        "pat-a07", "pat-b01", "pat-b02"  # touched, but now without a countable session
+    }
+    assert {p for p, through in by_patient.items() if through == 1} == {"pat-a04", "pat-a05"}
+
+
+def test_the_loads_changed_what_they_should(incremental):
+    """The scenario really exercises each case (else the comparison proves little)."""
+    courses = {
+        r["course_id"]: r
+        for r in rows(incremental, "select * from marts.course_outcomes where is_primary")
+    }
+    assert "pat-a07:1" not in courses  # every session withdrawn
+    assert "pat-b02:1" not in courses  # its only session moved to pat-b03
+    assert "pat-b01:1" not in courses  # patient withdrawn
+    assert courses["pat-b03:1"]["course_start"] == datetime(2026, 2, 10, 10, 0)
+    assert courses["pat-b03:1"]["missing_baseline"] is True
+    assert courses["pat-zz9:1"]["n_sessions"] == 2  # the late patient's orphans joined
+    assert courses["pat-a01:2"]["baseline_score"] == 21
+    assert courses["pat-a01:1"]["remitted"] is False  # corrected endpoint 4 -> 6
+    assert courses["pat-a03:1"]["completer"] is True and courses["pat-a03:1"]["responded"]
+    assert courses["pat-a02:1"]["mixed_route"] is True  # corrected version: IM
+    # No load touched pat-a05, but as_of_date moved: its course is now ITT-eligible.
+    assert courses["pat-a05:1"]["itt_eligible"] is True
+    assert courses["pat-a05:1"]["as_of_date"].isoformat() == "2026-07-28"
+    orphans = {r["record_key"] for r in rows(incremental,
+                                             "select * from intermediate.int_orphan_records")}
+    assert {"S-ZZ-1", "S-ZZ-2", "Q-ZZ-1"}.isdisjoint(orphans)
+    assert {"S-B01-1", "S-B01-2", "Q-B01-B"} <= orphans
+    flags = {r["assessment_id"] for r in rows(incremental, "select * from marts.safety_flags")}
+    assert "Q-B03-C" not in flags and "Q-A01-B2" in flags
+
+
+def test_a_changed_definition_redoes_every_patient(stepped):
+    """--vars course_gap_days 20: pat-a05's sessions 29 days apart become two courses."""
+    root = stepped["root"]
+    incremental = root / "vars_incremental.duckdb"
+    full = root / "vars_full.duckdb"
+    shutil.copy(stepped["incremental"], incremental)
+    shutil.copy(stepped["incremental"], full)
+    new_gap = ("--vars", "{course_gap_days: 20}")
+    build(incremental, root / "target", *new_gap)
+    build(full, root / "target", "--full-refresh", *new_gap)
+    assert differences(incremental, full) == {}
+    con = duckdb.connect(str(incremental), read_only=True)
+    try:
+        courses = {r["course_id"] for r in rows(
+            con, "select course_id from intermediate.int_courses_aggregated")}
+    finally:
+        con.close()
+    assert {"pat-a05:1", "pat-a05:2"} <= courses
+
+
+def test_every_var_is_in_the_definitions_hash():
+    """A var missing from definitions_hash() would change numbers for touched patients only."""
+    project_vars = set(yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())["vars"])
+    macro = (DBT_PROJECT / "macros" / "incremental_by_patient.sql").read_text()
+    listed = re.search(r"definition_vars = \[(.*?)\]", macro, re.S).group(1)
+    assert set(re.findall(r"'(\w+)'", listed)) == project_vars
