@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -28,9 +29,17 @@ class RunInProgress(Exception):
     pass
 
 
+# Locks this process holds: `ketreg rebuild` holds the lock across the several job runs
+# it makes, and a second flock on a new descriptor would refuse the process itself.
+_held_locks: set[Path] = set()
+
+
 @contextmanager
 def exclusive_run(settings: ketreg_settings.Settings) -> Iterator[None]:
     """Refuse a second concurrent run on the same KETREG_HOME instead of queueing blindly."""
+    if settings.run_lock in _held_locks:
+        yield
+        return
     settings.home.mkdir(parents=True, exist_ok=True)
     with settings.run_lock.open("a+") as lock:
         try:
@@ -40,9 +49,11 @@ def exclusive_run(settings: ketreg_settings.Settings) -> Iterator[None]:
                 f"another ketreg run is using {settings.home}; "
                 "try again when it has finished"
             ) from None
+        _held_locks.add(settings.run_lock)
         try:
             yield
         finally:
+            _held_locks.discard(settings.run_lock)
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
@@ -56,6 +67,30 @@ def dagster_instance(settings: ketreg_settings.Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(home))
 
 
+# Marks the Dagster runs that `ketreg run` executes in its own process, as opposed to
+# runs the daemon launches (sensor, schedule), which this process does not own.
+LAUNCHED_BY_KETREG_RUN = {"ketreg/launched_by": "ketreg run"}
+
+
+def release_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the `ketreg run` runs whose process died, and give back their pool slot.
+
+    A `ketreg run` killed mid-step (kill -9, power loss) leaves its Dagster run
+    STARTED and the warehouse pool's only slot claimed, and every later run would
+    wait for that slot forever. Call this holding the run lock: while it is held,
+    no other `ketreg run` is alive, so any of theirs still in progress is dead.
+    """
+    dead = instance.get_runs(filters=dg.RunsFilter(
+        statuses=[dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+                  dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING],
+        tags=LAUNCHED_BY_KETREG_RUN,
+    ))
+    for run in dead:
+        instance.report_run_failed(run, "the `ketreg run` process running it died")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+    return [run.run_id for run in dead]
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     success: bool
@@ -63,26 +98,41 @@ class RunOutcome:
     failure: str | None
 
 
-def run_job(inbox_dir: Path, warehouse: Path | None = None) -> RunOutcome:
-    """Run ketreg_job once over `inbox_dir`, exactly as the sensor would."""
+def run_job(inbox_dir: Path, warehouse: Path | None = None, *,
+            loaded_at: datetime | None = None, ingest_only: bool = False) -> RunOutcome:
+    """Run ketreg_job once over `inbox_dir`, exactly as the sensor would.
+
+    `ketreg rebuild` replays archived files with the time they were first loaded
+    (`loaded_at`), and only the ingest step (`ingest_only`) for all but the last
+    batch of files, so that dbt, the checks and the publish run once.
+    """
     if warehouse is not None:
         os.environ["KETREG_WAREHOUSE"] = str(warehouse.resolve())
     settings = ketreg_settings.load()
     # dbt runs in a subprocess and finds the warehouse through this variable.
     os.environ["KETREG_WAREHOUSE"] = str(settings.warehouse)
     from orchestration.definitions import defs
+    from orchestration.defs.ingest.assets import ingest_exports
     from orchestration.defs.pipeline import JOB_NAME, run_config_for
     from orchestration.defs.resources import warehouse_resource
 
+    run_config = run_config_for(str(inbox_dir.resolve()))
+    if loaded_at is not None:
+        run_config["ops"]["ingest_exports"]["config"]["loaded_at"] = loaded_at.isoformat()
     with exclusive_run(settings), dagster_instance(settings) as instance:
+        release_runs_of_dead_processes(instance)
         job = defs.resolve_job_def(JOB_NAME)
         result = job.execute_in_process(
+            # Only the ingest op, with its GX checks: selecting its assets would also pull
+            # in the dbt op, which runs the dbt source tests on them.
+            op_selection=[ingest_exports.op.name] if ingest_only else None,
             run_config={
-                **run_config_for(str(inbox_dir.resolve())),
+                **run_config,
                 # Progress, not Dagster's step-by-step debug events.
                 "loggers": {"console": {"config": {"log_level": "INFO"}}},
             },
             instance=instance,
+            tags=LAUNCHED_BY_KETREG_RUN,
             resources={"warehouse": warehouse_resource(settings)},
             raise_on_error=False,
         )

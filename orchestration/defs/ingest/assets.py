@@ -29,6 +29,10 @@ GX_CHECK = "gx_entity_suite"
 
 class InboxConfig(dg.Config):
     inbox: str | None = None  # default: KETREG_INBOX, else KETREG_HOME/inbox
+    # ISO timestamp the rules judge against (future dates, birth years); default: now.
+    # `ketreg rebuild` replays each file with the time it was first loaded, so that
+    # every row gets the verdict it got then.
+    loaded_at: str | None = None
 
 
 @dg.multi_asset(
@@ -57,7 +61,8 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
     context.log.info(f"{len(files)} file(s) in {inbox_dir}")
     outcomes: list[load.FileOutcome] = []
     suite_results: dict[str, list[runner.SuiteResult]] = {name: [] for name in ENTITIES}
-    loaded_at = datetime.now().replace(microsecond=0)
+    loaded_at = (datetime.fromisoformat(config.loaded_at) if config.loaded_at
+                 else datetime.now().replace(microsecond=0))
 
     docs = runner.DataDocs.open(settings.gx_dir)
     with warehouse.get_connection() as con:
@@ -70,7 +75,7 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
                 continue
             outcome = load.ingest_file(
                 con, fingerprinted, rejected_dir=settings.rejected_dir,
-                archive_dir=settings.archive_dir, run_id=context.run_id, loaded_at=loaded_at,
+                archive_dir=settings.archive_dir, run_id=context.run.run_id, loaded_at=loaded_at,
             )
             if outcome is None:
                 continue
@@ -85,7 +90,7 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
                       if o.entity == entity and o.status == FileStatus.LOADED and o.rows_loaded]
             if loaded:
                 suite_results[entity].append(
-                    _validate_new_rows(con, entity, loaded, docs, context.run_id))
+                    _validate_new_rows(con, entity, loaded, docs, context.run.run_id))
 
     docs.build()
     by_status = Counter(str(o.status) for o in outcomes)

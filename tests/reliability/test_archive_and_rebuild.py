@@ -1,0 +1,190 @@
+"""The archive keeps every accepted file, and `ketreg rebuild` remakes a damaged warehouse from it.
+
+The registry that lived through the bad week (bad_week.py) loaded its files
+over several runs, some of them killed. A copy of it has its inbox emptied
+(the clinic cleans up) and its warehouse truncated to half; `ketreg rebuild`
+must then give back the same registry as one uninterrupted run, each file
+with the load time it first had. `make soak` also damages a WAL left by a
+kill -9 mid-load, and the rebuild recovers the file only the archive knew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.rebuild import RecordedFile, plan_batches
+from tests.reliability.homes import (
+    Started,
+    cancelled_sessions,
+    content,
+    copy_home,
+    differences,
+    marts_content,
+    open_read_only,
+    run_ketreg,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _first_loads(warehouse: Path) -> dict[tuple[str, str], tuple[str, object]]:
+    con = open_read_only(warehouse)
+    try:
+        return {(sha, name): (status, at) for sha, name, status, at in con.execute(
+            "select file_sha256, file_name, status, loaded_at from ops.ingest_manifest"
+        ).fetchall()}
+    finally:
+        con.close()
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    home: Path
+    first_loads: dict
+    unreadable_before: str | None
+    result: object
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def rebuilt(bad_week, tmp_path_factory) -> Rebuilt:
+    home = copy_home(bad_week.home, tmp_path_factory.mktemp("rebuild") / "home")
+    warehouse = home / "warehouse.duckdb"
+    first_loads = _first_loads(warehouse)
+    for path in (home / "inbox").iterdir():
+        path.unlink()
+    os.truncate(warehouse, warehouse.stat().st_size // 2)
+    try:
+        marts_content(warehouse)
+        unreadable = None
+    except duckdb.Error as e:
+        unreadable = str(e)
+    started = time.monotonic()
+    result = run_ketreg(home, "rebuild")
+    return Rebuilt(home, first_loads, unreadable, result, time.monotonic() - started)
+
+
+def test_the_archive_holds_every_accepted_file_byte_for_byte_after_the_inbox_is_emptied(
+        exports, rebuilt):
+    originals = {hashlib.sha256(p.read_bytes()).hexdigest(): p.read_bytes()
+                 for p in [*exports.files(), exports.correction]}
+    archived = {p.name.split(".")[0]: p for p in (rebuilt.home / "archive").glob("*/*")}
+    assert not list((rebuilt.home / "inbox").iterdir())
+    assert set(archived) == set(originals)
+    for sha, path in archived.items():
+        assert path.read_bytes() == originals[sha]
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_truncated_warehouse_was_really_unreadable(rebuilt):
+    assert rebuilt.unreadable_before is not None
+
+
+def test_rebuild_succeeds_and_keeps_the_damaged_warehouse_aside(rebuilt, figures):
+    assert rebuilt.result.returncode == 0, rebuilt.result.stdout[-3000:]
+    aside = list(rebuilt.home.glob("warehouse.duckdb.damaged-*"))
+    assert len(aside) == 1
+    assert "from the warehouse" in rebuilt.result.stdout
+    assert "NOT RECOVERABLE" not in rebuilt.result.stdout
+    figures["rebuild of the bad-week registry, truncated warehouse (s)"] = round(rebuilt.seconds)
+
+
+def test_the_rebuilt_registry_equals_one_uninterrupted_run(rebuilt, reference):
+    assert differences(reference.content, content(rebuilt.home / "warehouse.duckdb")) == []
+
+
+def test_each_file_keeps_the_load_time_and_status_it_first_had(rebuilt):
+    assert _first_loads(rebuilt.home / "warehouse.duckdb") == rebuilt.first_loads
+
+
+def test_the_rebuild_published_what_it_rebuilt(rebuilt):
+    snapshot = rebuilt.home / "snapshot" / "dashboard.duckdb"
+    assert marts_content(snapshot) == marts_content(rebuilt.home / "warehouse.duckdb")
+
+
+# --- the replay order, without running anything ---------------------------------------------
+
+
+def _recorded(name: str, run: str, minute: int = 0) -> RecordedFile:
+    return RecordedFile("0" * 64, name, "LOADED", run, datetime(2026, 3, 2, 12, minute), "")
+
+
+def test_replay_batches_follow_runs_and_never_let_the_inbox_sort_reorder_files():
+    files = [
+        _recorded("patients_A_1.csv", "run-1"), _recorded("sessions_A_1.csv", "run-1"),
+        # A later run: its patients file must not be replayed before run-1's sessions.
+        _recorded("patients_A_2.csv", "run-2", 5), _recorded("assessments_A_2.csv", "run-2", 5),
+        # The same name again, corrected: a batch of its own.
+        _recorded("assessments_A_2.csv", "run-3", 9),
+    ]
+    batches = plan_batches(files)
+    assert [[f.file_name for f in b] for b in batches] == [
+        ["patients_A_1.csv", "sessions_A_1.csv"],
+        ["patients_A_2.csv", "assessments_A_2.csv"],
+        ["assessments_A_2.csv"],
+    ]
+
+
+def test_files_recorded_out_of_inbox_order_within_a_run_are_split():
+    # Files of one run were processed patients-first; anything else means two deliveries.
+    files = [_recorded("sessions_B.csv", "run-1"), _recorded("patients_B.csv", "run-1")]
+    assert [len(b) for b in plan_batches(files)] == [1, 1]
+
+
+# --- make soak: a damaged WAL after kill -9 mid-load -------------------------------------
+
+
+@pytest.mark.soak
+def test_a_damaged_wal_after_a_kill_mid_load_is_rebuilt_from_the_archive(
+        reference, exports, tmp_path_factory, figures):
+    """kill -9 right after a new file commits leaves it only in the WAL; then the WAL is damaged.
+
+    DuckDB replays a WAL up to its first damaged entry and drops the rest without
+    an error, so the new file's manifest row and rows are gone, and the clinic has
+    already cleaned its inbox: only the archive still has the file. The rebuild
+    must find it there and give the marts of an uninterrupted run that loaded it.
+    """
+    late = tmp_path_factory.mktemp("late") / "sessions_KC-02_2026-11-27.csv"
+    late.write_text(_second_correction(exports))
+
+    expected_home = copy_home(reference.home, tmp_path_factory.mktemp("expected") / "home")
+    shutil.copy2(late, expected_home / "inbox" / late.name)
+    expected = run_ketreg(expected_home, "run", "--inbox", str(expected_home / "inbox"))
+    assert expected.returncode == 0, expected.stdout[-3000:]
+
+    home = copy_home(reference.home, tmp_path_factory.mktemp("wal") / "home")
+    shutil.copy2(late, home / "inbox" / late.name)
+    run = Started(home, ["run", "--inbox", str(home / "inbox")])
+    run.wait_for(rf"{late.name}: LOADED")
+    run.kill()
+    wal = home / "warehouse.duckdb.wal"
+    assert wal.exists() and wal.stat().st_size > 0
+    with wal.open("r+b") as f:
+        f.seek(min(64, wal.stat().st_size // 2))
+        f.write(os.urandom(4096))
+    for path in (home / "inbox").iterdir():
+        path.unlink()
+
+    started = time.monotonic()
+    rebuilt = run_ketreg(home, "rebuild")
+    seconds = time.monotonic() - started
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    assert "replayed as sessions_recovered_" in rebuilt.stdout
+    assert len(list(home.glob("warehouse.duckdb.damaged-*.wal"))) == 1
+    assert marts_content(home / "warehouse.duckdb") == marts_content(
+        expected_home / "warehouse.duckdb")
+    figures["rebuild after a damaged WAL (s)"] = round(seconds)
+
+
+def _second_correction(exports) -> str:
+    return cancelled_sessions(exports.first, site="KC-02", n=5)
+
