@@ -76,6 +76,7 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Path, run_id: str
         con.execute("detach snap")
     os.chmod(staging, 0o640)
     os.replace(staging, snapshot)
-    for leftover in snapshot.parent.glob(f".{snapshot.name}.*.partial"):
+    # A publish killed mid-write leaves its partial file and the partial's WAL.
+    for leftover in snapshot.parent.glob(f".{snapshot.name}.*.partial*"):
         leftover.unlink(missing_ok=True)
     return Published(path=snapshot, version=version, tables=copied)
