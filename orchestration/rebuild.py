@@ -114,6 +114,10 @@ def move_aside(warehouse: Path) -> list[Path]:
     """Rename the warehouse and its WAL out of the way, keeping them as evidence."""
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     target = warehouse.with_name(f"{warehouse.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():  # two rebuilds in one second must not overwrite the evidence
+        n += 1
+        target = warehouse.with_name(f"{warehouse.name}.damaged-{stamp}-{n}")
     moved = []
     # The WAL keeps its pairing (<db>.wal), so the moved file opens with it.
     for source, dest in ((warehouse, target),

@@ -34,11 +34,10 @@ MANIFEST_CONTENT = ("file_sha256, file_name, entity, file_format, status, rows_r
 
 
 def ketreg_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "KETREG_HOME": str(home), **extra}
-    env.pop("KETREG_WAREHOUSE", None)
-    env.pop("KETREG_INBOX", None)
-    env.pop("DAGSTER_HOME", None)
-    return env
+    """This environment pointed at `home`, without settings that would point elsewhere."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("KETREG_WAREHOUSE", "KETREG_INBOX", "DAGSTER_HOME")}
+    return {**env, "KETREG_HOME": str(home), **extra}
 
 
 KETREG = "orchestration.cli"

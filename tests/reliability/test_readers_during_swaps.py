@@ -92,6 +92,10 @@ def swapped_under_readers(reference, tmp_path_factory):
     snapshot = snapshot_path(home)
     shutil.copytree(reference.home / "snapshot", snapshot.parent)
     published = dict([counts_of(snapshot)])
+    # What a publish killed mid-write leaves behind (seen in make soak): the next one cleans it.
+    for leftover in (".dashboard.duckdb.20261101T000000-deadbeef.partial",
+                     ".dashboard.duckdb.20261101T000000-deadbeef.partial.wal"):
+        (snapshot.parent / leftover).write_bytes(b"left by a killed publish")
     sessions = start_sessions(home, home, seconds=240, reads=200)
     wait_until_reading(sessions)
     con = duckdb.connect(str(home / "warehouse.duckdb"))
@@ -105,12 +109,13 @@ def swapped_under_readers(reference, tmp_path_factory):
     finally:
         con.close()
         stop(sessions)
-    return collect(sessions, timeout=300), published
+    return collect(sessions, timeout=300), published, sorted(
+        p.name for p in snapshot.parent.iterdir())
 
 
 def test_twenty_sessions_read_through_eight_swaps_without_an_error(swapped_under_readers,
                                                                    figures):
-    seen, published = swapped_under_readers
+    seen, published, _ = swapped_under_readers
     assert seen["errors"] == []
     versions_seen = {v["version"] for v in seen["views"]}
     assert len(versions_seen) >= 3, "the sessions did not read across swaps"
@@ -121,8 +126,13 @@ def test_twenty_sessions_read_through_eight_swaps_without_an_error(swapped_under
 
 
 def test_no_view_mixes_two_snapshots(swapped_under_readers):
-    seen, published = swapped_under_readers
+    seen, published, _ = swapped_under_readers
     assert mixed_views(seen["views"], published) == []
+
+
+def test_a_publish_leaves_only_the_snapshot_behind(swapped_under_readers):
+    *_, files = swapped_under_readers
+    assert files == ["dashboard.duckdb"]
 
 
 # --- make soak: the real app served while `ketreg run` swaps ------------------------------
