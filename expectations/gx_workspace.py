@@ -4,7 +4,6 @@ so a workspace is made once per process and reused."""
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -17,7 +16,7 @@ from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from expectations.registry import build_suite
-from expectations.sql_uniqueness import is_uniqueness
+from expectations.value_groups import ExpectationGroup, group_by_columns
 
 DATASOURCE_NAME = "ketreg_frames"
 # Counts without samples of the offending values: cheaper, and nothing to leak. Redaction
@@ -39,7 +38,7 @@ class GxWorkspace:
         self._source = context.data_sources.add_or_update_pandas(DATASOURCE_NAME)
         self._lock = threading.RLock()
         self._suites: dict[str, gx.ExpectationSuite] = {}
-        self._chunk_suites: dict[str, gx.ExpectationSuite] = {}
+        self._groups: dict[str, list[ExpectationGroup]] = {}
         self._batch_definitions: dict = {}
 
     def suite(self, name: str) -> gx.ExpectationSuite:
@@ -50,18 +49,12 @@ class GxWorkspace:
                     self._suites[name] = self.context.suites.add_or_update(build_suite(name))
             return self._suites[name]
 
-    def chunk_suite(self, name: str) -> gx.ExpectationSuite:
-        """The suite without its uniqueness expectations, which a chunk cannot judge."""
+    def groups(self, name: str) -> list[ExpectationGroup]:
+        """The suite but uniqueness, grouped by the columns each expectation reads."""
         with self._lock:
-            if name not in self._chunk_suites:
-                self._chunk_suites[name] = gx.ExpectationSuite(
-                    name=name,
-                    # GX lets an expectation belong to one suite only, hence the copies.
-                    expectations=[
-                        copy.copy(e) for e in self.suite(name).expectations if not is_uniqueness(e)
-                    ],
-                )
-            return self._chunk_suites[name]
+            if name not in self._groups:
+                self._groups[name] = group_by_columns(build_suite(name))
+            return self._groups[name]
 
     def validate(
         self, suite: gx.ExpectationSuite, frame: pd.DataFrame, asset_name: str

@@ -41,7 +41,6 @@ META_KEYS = (
     "run_id",
     "validation_time",
     "table",
-    "chunks",
     "rows",
 )
 

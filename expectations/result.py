@@ -8,6 +8,7 @@ from typing import Any
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 
 from expectations.row_conditions import condition_sql
+from expectations.value_groups import columns_named
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def describe_failure(result: ExpectationValidationResult) -> str:
     where = (
         f" where {condition_sql(kwargs['row_condition'])}" if kwargs.get("row_condition") else ""
     )
-    head = f"{config.type}({', '.join(_columns_of(kwargs))}){where}"
+    head = f"{config.type}({', '.join(columns_named(kwargs))}){where}"
     observed = result.result or {}
     exception = result.exception_info or {}
     if exception.get("raised_exception"):
@@ -109,11 +110,19 @@ def describe_failure(result: ExpectationValidationResult) -> str:
     return f"{head}: failed"
 
 
-def _columns_of(kwargs: dict) -> list[str]:
-    if "column" in kwargs:
-        return [kwargs["column"]]
-    if "column_list" in kwargs:
-        return list(kwargs["column_list"])
-    if "column_A" in kwargs:
-        return [kwargs["column_A"], kwargs["column_B"]]
-    return []
+def map_result_counts(element_count: int, unexpected_count: int, missing_count: int) -> dict:
+    """The counts of a GX column-map result, percentages derived as GX derives them."""
+    nonmissing = element_count - missing_count
+    return {
+        "element_count": element_count,
+        "unexpected_count": unexpected_count,
+        "unexpected_percent": _percent(unexpected_count, nonmissing),
+        "missing_count": missing_count,
+        "missing_percent": _percent(missing_count, element_count),
+        "unexpected_percent_total": _percent(unexpected_count, element_count),
+        "unexpected_percent_nonmissing": _percent(unexpected_count, nonmissing),
+    }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None

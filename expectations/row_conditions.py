@@ -1,7 +1,7 @@
-"""Render a GX row condition (its JSON form) as a SQL predicate.
+"""Read a GX row condition (its JSON form): the SQL predicate it means, the columns it reads.
 
-Used to re-check conditional uniqueness in DuckDB across chunks, and to name the condition
-in a failure message.
+Used to count conditional uniqueness in DuckDB, to name the condition in a failure message,
+and to know which columns a conditional expectation needs (value_groups.py).
 """
 
 from __future__ import annotations
@@ -25,9 +25,21 @@ def sql_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def condition_sql(condition: Any) -> str:
+def _as_json(condition: Any) -> dict:
     if hasattr(condition, "dict"):  # a Condition object rather than its JSON form
-        condition = condition.dict()
+        return condition.dict()
+    return condition
+
+
+def condition_columns(condition: Any) -> set[str]:
+    condition = _as_json(condition)
+    if condition.get("type") in ("and", "or"):
+        return set().union(*(condition_columns(part) for part in condition["conditions"]))
+    return {condition["column"]["name"]}
+
+
+def condition_sql(condition: Any) -> str:
+    condition = _as_json(condition)
     kind = condition.get("type")
     if kind in ("and", "or"):
         parts = [condition_sql(part) for part in condition["conditions"]]

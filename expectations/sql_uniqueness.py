@@ -1,9 +1,8 @@
 """Uniqueness expectations answered by DuckDB over a whole table.
 
-GX judges uniqueness within the frame it is given: validated chunk by chunk, a key repeated
-in two different chunks would pass. So when a table is validated in chunks, these
-expectations are taken out of the per-chunk suite and counted here in one GROUP BY, with the
-same semantics as GX's pandas implementation (every row of a repeated key is unexpected; rows
+GX judges uniqueness within the frame it is given, and a table is never given to it whole
+(value_groups.py): these expectations are counted here in one GROUP BY, with the same
+semantics as GX's pandas implementation (every row of a repeated key is unexpected; rows
 whose key columns are all missing are skipped).
 """
 
@@ -13,16 +12,8 @@ import duckdb
 from great_expectations.core import ExpectationValidationResult
 from great_expectations.expectations.expectation import Expectation
 
-from expectations.chunk_results import map_result_counts
+from expectations.result import map_result_counts
 from expectations.row_conditions import condition_sql, quote_identifier
-
-UNIQUENESS_TYPES = frozenset(
-    {"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"}
-)
-
-
-def is_uniqueness(expectation: Expectation) -> bool:
-    return expectation.expectation_type in UNIQUENESS_TYPES
 
 
 def check_uniqueness_in_sql(
@@ -41,7 +32,7 @@ def check_uniqueness_in_sql(
         missing = " or ".join(f"{c} is null" for c in quoted)
     else:
         missing = "false"
-    element_count, missing_count, unexpected_count = con.execute(
+    [(element_count, missing_count, unexpected_count)] = con.execute(
         f"""
         with judged as (select {", ".join(quoted)}, ({missing}) as is_missing
                         from {table_sql} {where}),
@@ -51,7 +42,7 @@ def check_uniqueness_in_sql(
                (select count(*) from judged where is_missing),
                (select coalesce(sum(n), 0) from keys where n > 1)
         """
-    ).fetchone()
+    ).fetchall()
     return ExpectationValidationResult(
         success=unexpected_count == 0,
         expectation_config=config,

@@ -1,5 +1,5 @@
-"""The runner as the Dagster code uses it: whole tables in chunks, the suite registry, and the
-data docs kept under KETREG_HOME/gx."""
+"""The runner as the Dagster code uses it: whole tables judged on their distinct values, the
+suite registry, and the data docs kept under KETREG_HOME/gx."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 
 from expectations.registry import ENTITY_SUITES, MART_SUITES, SUITE_BUILDERS, build_suite
-from expectations.runner import DataDocs, validate_frame, validate_table_in_chunks
+from expectations.runner import DataDocs, validate_frame, validate_table
 
-# 5,000 sessions: with 2,048-row chunks the table is read in three frames.
+# 5,000 sessions, most of their columns repeating the same few values.
 MANY_SESSIONS = """
 insert into raw.sessions
 select 'S-' || i, 'pk' || lpad((i // 4)::varchar, 6, '0'), 'ANC-01', 1, false,
@@ -36,30 +36,61 @@ def test_every_suite_is_registered_by_the_name_the_pipeline_uses():
         build_suite("session")
 
 
-def test_chunked_validation_counts_like_one_frame(warehouse):
+def test_a_table_judged_on_distinct_values_counts_like_one_frame_of_every_row(warehouse):
     warehouse.execute(MANY_SESSIONS)
     warehouse.execute("update raw.sessions set route = 'IVV' where _row_number in (10, 4000)")
 
-    chunked = validate_table_in_chunks(warehouse, "raw.sessions", "sessions", chunk_rows=2048)
+    table = validate_table(warehouse, "raw.sessions", "sessions")
     whole = validate_frame("sessions", warehouse.sql("select * from raw.sessions").df())
 
-    assert chunked.raw["meta"]["chunks"] == 3
-    assert chunked.raw["meta"]["rows"] == 5000
+    assert table.raw["meta"]["rows"] == 5000
     assert (
-        chunked.failures
+        table.failures
         == whole.failures
         == ["expect_column_values_to_be_in_set(route): 2 unexpected of 5000 rows"]
     )
-    assert chunked.evaluated == whole.evaluated == len(build_suite("sessions").expectations)
+    assert table.evaluated == whole.evaluated == len(build_suite("sessions").expectations)
 
 
-def test_a_key_repeated_in_two_chunks_is_caught(warehouse):
+# 3,000 item rows: PHQ-9 items scored 0 to 3 and C-SSRS screen items scored 0 or 1.
+MANY_ITEMS = """
+insert into raw.assessments
+select 'Q-' || (i // 9), ((i % 9) + 1)::varchar, 'pk' || lpad((i // 90)::varchar, 6, '0'),
+       'ANC-01', 1, false, case when i < 1800 then 'PHQ9' else 'CSSRS_SCREEN' end,
+       timestamp '2026-01-01 09:00' + to_minutes(i // 9),
+       case when i < 1800 then i % 4 else i % 2 end,
+       repeat('ab', 32), i + 1, 3, timestamp '2026-03-02 10:00'
+from range(3000) t(i)
+where i < 1800 or i % 9 < 6
+"""
+
+
+def test_a_value_bad_only_under_its_row_condition_is_caught_among_many_repeats(warehouse):
+    # A 3 is a fine PHQ-9 item and an impossible C-SSRS screen item: the frames GX judges
+    # must keep the one C-SSRS row with a 3 apart from the hundreds of PHQ-9 rows with one.
+    warehouse.execute(MANY_ITEMS)
+    passing = validate_table(warehouse, "raw.assessments", "assessments")
+    warehouse.execute(
+        "update raw.assessments set value = 3 where _row_number = 1801")
+
+    result = validate_table(warehouse, "raw.assessments", "assessments")
+    whole = validate_frame("assessments", warehouse.sql("select * from raw.assessments").df())
+
+    assert passing.success, passing.failures
+    cssrs_rows = warehouse.sql(
+        "select count(*) from raw.assessments where instrument = 'CSSRS_SCREEN'").fetchall()[0][0]
+    assert result.failures == whole.failures == [
+        """expect_column_values_to_be_between(value) where ("instrument" = 'CSSRS_SCREEN' """
+        f"""AND "item" <> 'total'): 1 unexpected of {cssrs_rows} rows"""
+    ]
+
+
+def test_a_key_repeated_far_apart_is_caught(warehouse):
     warehouse.execute(MANY_SESSIONS)
-    # The first and the last row now share a (session_id, record_version): no single chunk
-    # holds both.
+    # The first and the last row now share a (session_id, record_version).
     warehouse.execute("update raw.sessions set session_id = 'S-0' where _row_number = 5000")
 
-    result = validate_table_in_chunks(warehouse, "raw.sessions", "sessions", chunk_rows=2048)
+    result = validate_table(warehouse, "raw.sessions", "sessions")
 
     assert result.failures == [
         "expect_compound_columns_to_be_unique(session_id, record_version): "
@@ -84,9 +115,7 @@ def test_conditional_uniqueness_is_counted_in_sql_with_its_condition(warehouse):
              t(course_id, instrument, is_primary)"""
     )
 
-    result = validate_table_in_chunks(
-        warehouse, "marts.course_outcomes", "marts.course_outcomes", chunk_rows=1
-    )
+    result = validate_table(warehouse, "marts.course_outcomes", "marts.course_outcomes")
 
     assert (
         'expect_column_values_to_be_unique(course_id) where "is_primary" = TRUE: '
@@ -97,7 +126,7 @@ def test_conditional_uniqueness_is_counted_in_sql_with_its_condition(warehouse):
 def test_an_empty_table_is_still_checked_for_its_columns(warehouse):
     warehouse.execute("alter table raw.adverse_events drop column serious")
 
-    result = validate_table_in_chunks(warehouse, "raw.adverse_events", "adverse_events")
+    result = validate_table(warehouse, "raw.adverse_events", "adverse_events")
 
     assert result.raw["meta"]["rows"] == 0
     assert "expect_table_columns_to_match_set(): missing columns ['serious']" in result.failures
@@ -105,7 +134,7 @@ def test_an_empty_table_is_still_checked_for_its_columns(warehouse):
 
 def test_a_table_name_that_is_not_a_plain_name_is_refused(warehouse):
     with pytest.raises(ValueError, match="not a plain table name"):
-        validate_table_in_chunks(warehouse, "raw.sessions; drop table x", "sessions")
+        validate_table(warehouse, "raw.sessions; drop table x", "sessions")
 
 
 def test_results_are_frozen(typed_frame):
@@ -126,9 +155,8 @@ def test_data_docs_are_written_under_the_directory_without_row_values(
     frame_result = validate_frame(
         "sessions", typed_frame("sessions", rows), context=docs, run_name="run-1"
     )
-    table_result = validate_table_in_chunks(
-        warehouse, "raw.sessions", "sessions", chunk_rows=2048, context=docs, run_name="run-1"
-    )
+    table_result = validate_table(warehouse, "raw.sessions", "sessions", context=docs,
+                                  run_name="run-1")
     index = docs.build()
 
     assert not frame_result.success and not table_result.success

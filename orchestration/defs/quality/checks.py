@@ -39,8 +39,8 @@ def _mart_suite_check(suite_name: str) -> dg.AssetChecksDefinition:
     def gx_suite(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
         docs = runner.DataDocs.open(ketreg_settings.load().gx_dir)
         with warehouse.get_connection() as con:
-            result = runner.validate_table_in_chunks(con, suite_name, suite_name, context=docs,
-                                                     run_name=context.run.run_id)
+            result = runner.validate_table(con, suite_name, suite_name, context=docs,
+                                           run_name=context.run.run_id)
             store_gx_result(con, context.run.run_id, result, suite_name)
         docs.build()
         return _check_result(result, asset_key, "gx_suite")

@@ -1,0 +1,42 @@
+"""Which columns each expectation reads decides the distinct values it is judged on."""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
+
+from expectations.registry import build_suite
+from expectations.value_groups import columns_read, group_by_columns, is_uniqueness
+
+
+def test_a_conditional_expectation_reads_its_column_and_those_of_its_condition():
+    expectation = gxe.ExpectColumnValuesToBeBetween(
+        column="value", min_value=0, max_value=1,
+        row_condition=(Column("instrument") == "CSSRS_SCREEN") & (Column("item") != "total"),
+    )
+    assert columns_read(expectation) == ("instrument", "item", "value")
+
+
+def test_a_column_pair_reads_both_columns():
+    expectation = gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="ci_high", column_B="ci_low", or_equal=True)
+    assert columns_read(expectation) == ("ci_high", "ci_low")
+
+
+def test_every_expectation_but_uniqueness_lands_in_exactly_one_group():
+    for name in ("assessments", "sessions", "marts.course_outcomes", "marts.outcome_rates"):
+        suite = build_suite(name)
+        groups = group_by_columns(suite)
+        grouped = [e.expectation_type for g in groups for e in g.suite.expectations]
+        assert sorted(grouped) == sorted(
+            e.expectation_type for e in suite.expectations if not is_uniqueness(e))
+        for group in groups:
+            assert all(columns_read(e) == group.columns for e in group.suite.expectations)
+        assert len({g.columns for g in groups}) == len(groups)
+
+
+def test_the_column_set_expectation_is_judged_on_the_header_alone():
+    groups = group_by_columns(build_suite("assessments"))
+    header = [g for g in groups if g.columns == ()]
+    assert [e.expectation_type for e in header[0].suite.expectations] == [
+        "expect_table_columns_to_match_set"]
