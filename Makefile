@@ -12,8 +12,10 @@ export KETREG_HOME ?= $(CURDIR)/var
 .tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --target .tools uv
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+# Bytecode compiled at install: where PYTHONDONTWRITEBYTECODE is set (CI, these machines),
+# Python would otherwise recompile every imported module in every process (~9 s a run).
+$(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 demo: $(VENV)/.synced
