@@ -120,3 +120,25 @@ def test_two_simultaneous_runs_refuse_with_a_clear_message(two_runs, tmp_path):
         blocked = _ketreg(home, "run", "--inbox", str(home / "inbox"))
     assert blocked.returncode == 3
     assert "another ketreg run is using" in blocked.stderr
+
+
+def test_only_the_dagster_history_commits_without_fsync(tmp_path, monkeypatch):
+    # The run history is written ~750 times a run; the registry's own data is not in it.
+    import sqlalchemy
+
+    from orchestration import settings as ketreg_settings
+    from orchestration.run import dagster_instance
+
+    monkeypatch.setenv("KETREG_HOME", str(tmp_path / "home"))
+    # dagster_instance() points DAGSTER_HOME at the home; setting it here restores it after.
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    settings = ketreg_settings.load()
+    dagster_instance(settings).dispose()
+
+    def synchronous(path: Path) -> int:
+        engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+        with engine.connect() as con:
+            return con.exec_driver_sql("pragma synchronous").scalar()
+
+    assert synchronous(settings.dagster_home / "history" / "runs.db") == 0  # off
+    assert synchronous(tmp_path / "elsewhere.db") == 2  # SQLite's default, full
