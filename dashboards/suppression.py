@@ -41,6 +41,8 @@ protect another; any other hidden cell is blank.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -547,10 +549,13 @@ def _solve(problem: _Problem, forced: set[int] = frozenset()) -> set[int]:
     for v in hidden:
         note(v)
     unknown = hidden | pseudo
-    # How many unknowns each relation has, kept up to date as cells are hidden: peeling
-    # and choosing both start from it, and recounting it each round cost a second on a
-    # 300-row table at 100,000 patients.
+    # How many unknowns each relation has, and the XOR of their numbers (with one left,
+    # that is its number), kept up to date as cells are hidden: peeling and choosing
+    # start from them, and recounting each round cost a second on a 300-row table at
+    # 100,000 patients.
     unknown_in = [sum(1 for v in terms if v in unknown) for terms in problem.relations]
+    unknown_xor = [functools.reduce(operator.xor, (v for v in terms if v in unknown), 0)
+                   for terms in problem.relations]
 
     def hide(v: int) -> None:
         hidden.add(v)
@@ -559,9 +564,10 @@ def _solve(problem: _Problem, forced: set[int] = frozenset()) -> set[int]:
             unknown.add(v)
             for r in relations_of[v]:
                 unknown_in[r] += 1
+                unknown_xor[r] ^= v
 
     for _ in range(_MAX_ROUNDS):
-        peeled = _peel(problem.relations, relations_of, unknown, unknown_in)
+        peeled = _peel(relations_of, unknown_in, unknown_xor)
         violations = [v for v in peeled if sensitive[v]]
         if not violations:
             still = unknown - peeled
@@ -590,22 +596,22 @@ def _solve(problem: _Problem, forced: set[int] = frozenset()) -> set[int]:
     return {v for v in range(len(problem.keys)) if problem.status[v] == CANDIDATE}
 
 
-def _peel(relations: list[dict[int, float]], relations_of: dict[int, list[int]],
-          unknown: set[int], unknown_in: list[int]) -> set[int]:
-    """The unknowns that chains of relations with a single unknown left pin down.
-    `unknown_in`: how many of `unknown` each relation holds."""
-    remaining = list(unknown_in)
+def _peel(relations_of: dict[int, list[int]], unknown_in: list[int],
+          unknown_xor: list[int]) -> set[int]:
+    """The unknowns that chains of relations with a single unknown left pin down, from
+    each relation's count of unknowns and the XOR of their numbers."""
+    remaining, xor = list(unknown_in), list(unknown_xor)
     stack = [r for r, count in enumerate(remaining) if count == 1]
     determined: set[int] = set()
     while stack:
         r = stack.pop()
-        left = [v for v in relations[r] if v in unknown and v not in determined]
-        if len(left) != 1:
+        if remaining[r] != 1:
             continue
-        var = left[0]
+        var = xor[r]
         determined.add(var)
         for other in relations_of[var]:
             remaining[other] -= 1
+            xor[other] ^= var
             if remaining[other] == 1:
                 stack.append(other)
     return determined
