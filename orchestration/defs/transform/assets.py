@@ -18,6 +18,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as ketreg_settings
+from orchestration.defs.transform.dbt_cli import DbtCli
 from orchestration.defs.transform.project import dbt_project
 
 
@@ -92,5 +93,5 @@ def record_test_results(con, run_id: str, run_results: dict) -> None:
 def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[outcome_models],
-        resources={"dbt": DbtCliResource(project_dir=dbt_project)},
+        resources={"dbt": DbtCli(project_dir=dbt_project)},
     )
