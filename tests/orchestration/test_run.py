@@ -104,6 +104,19 @@ def test_no_value_of_a_rejected_file_is_written_anywhere_but_its_rejected_copy(t
         assert not any(s in output for s in PHI_SENTINELS)
 
 
+def test_each_run_keeps_its_dbt_artifacts_under_ketreg_home(two_runs):
+    home = two_runs[0]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        run_ids = {r for (r,) in con.execute(
+            "select distinct run_id from ops.dbt_test_results").fetchall()}
+    finally:
+        con.close()
+    targets = {p.name for p in (home / "dbt" / "target").iterdir()}
+    assert len(run_ids) == 2 and targets == run_ids
+    assert all((home / "dbt" / "target" / t / "run_results.json").is_file() for t in targets)
+
+
 def test_second_run_on_the_same_inbox_changes_nothing(two_runs):
     _, _, second, after_first, after_second, _ = two_runs
     assert second.returncode == 0, second.stderr[-3000:]
