@@ -301,14 +301,12 @@ def trajectories(con, buckets: Buckets, start: date | None, end: date | None,
     Evaluable courses only (baseline at least the instrument's minimum), the
     courses every outcome rate starts from.
     """
-    bucket, bucket_params = buckets.of("c.site_id")
-    where, params = _course_filter("c", start, end, routes, indications)
+    bucket, bucket_params = buckets.of("t.site_id")
+    where, params = _course_filter("t", start, end, routes, indications)
     return _frame(con, f"""
         with base as (
             select {bucket} as bucket, t.route, t.week, t.score
             from marts.course_trajectories as t
-            inner join marts.course_outcomes as c
-                on t.course_id = c.course_id and c.is_primary
             where t.evaluable and t.instrument = ? and {where}
         )
         select {SITE_LABEL}, route, week,

@@ -280,8 +280,9 @@ _MARTS = [
     """,
     """
     create table marts.course_trajectories as
-    select t.course_id, c.patient_key, c.site_id, c.route, c.drug, c.indication, c.instrument,
-           t.week, t.score, t.score - c.baseline_score as change_from_baseline,
+    select t.course_id, c.patient_key, c.site_id, c.route, c.drug, c.indication,
+           c.course_start_date, c.instrument, t.week, t.score,
+           t.score - c.baseline_score as change_from_baseline,
            case when c.baseline_score is null or c.baseline_score = 0 then null
                 else (c.baseline_score - t.score) / c.baseline_score::double end as change_pct,
            t.course_id || ':W' || t.week as assessment_id,

@@ -1,6 +1,7 @@
 -- The primary-instrument score of each course by week since its start, for
 -- trajectory charts (int_course_scores_weekly, kept incrementally), with the
--- course's description and its outcome flags from course_outcomes. Rebuilt
+-- course's description and its outcome flags from course_outcomes (so that a chart
+-- filters on this table alone, without a join at every page view). Rebuilt
 -- whole on every run: itt_eligible and completer move with the as-of date.
 with
 
@@ -26,6 +27,7 @@ final as (
         outcomes.route,
         outcomes.drug,
         outcomes.indication,
+        outcomes.course_start_date,
         outcomes.instrument,
         weeks.week,
         weeks.score,
