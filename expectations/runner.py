@@ -24,7 +24,7 @@ from expectations.registry import SUITE_BUILDERS, build_suite
 from expectations.result import SuiteResult, suite_result_from_gx, suite_statistics
 from expectations.row_conditions import quote_identifier
 from expectations.sql_uniqueness import check_uniqueness_in_sql
-from expectations.value_groups import is_uniqueness
+from expectations.value_groups import Frame, is_uniqueness
 
 __all__ = [
     "SUITE_BUILDERS",
@@ -63,9 +63,9 @@ def validate_table(
     table or view of the caller's open transaction, or a temp one, is seen).
 
     Uniqueness is counted by DuckDB over the whole table; every other expectation is judged
-    by GX on the distinct values of the columns it reads (value_groups.py), which gives the
-    same verdict as every row at a fraction of the cost. An expectation that fails there is
-    judged again on the rows themselves, so that its counts are counts of rows.
+    by GX on the frame value_groups.py gives it, for most the distinct values of the columns
+    it reads: the same verdict as every row at a fraction of the cost. An expectation that
+    fails there is judged again on the rows themselves, so that its counts are of rows.
     """
     if not _TABLE_NAME.match(table):
         raise ValueError(f"not a plain table name: {table!r}")
@@ -84,12 +84,15 @@ def validate_table(
         # A column the table lacks is left out of the frame, so that its expectations fail
         # on it by name (and the column-set expectation says which) rather than the query.
         columns = ", ".join(quote_identifier(c) for c in group.columns if c in present)
-        frame_sql = (f"select distinct {columns} from {table_sql}" if columns
-                     else f"select * from {table_sql} limit 0")
+        rows_sql = f"select {columns or '1 as _row'} from {table_sql}"
+        frame_sql = {
+            Frame.HEADER: f"select * from {table_sql} limit 0",
+            Frame.DISTINCT: f"select distinct {columns} from {table_sql}" if columns else rows_sql,
+            Frame.ROWS: rows_sql,
+        }[group.frame]
         judged = workspace.validate(group.suite, con.sql(frame_sql).df(), asset_name=table)
-        if not judged.success and columns:
-            judged = workspace.validate(group.suite, con.sql(f"select {columns} from {table_sql}")
-                                        .df(), asset_name=table)
+        if not judged.success and group.frame is Frame.DISTINCT:
+            judged = workspace.validate(group.suite, con.sql(rows_sql).df(), asset_name=table)
         results += judged.results
         gx_meta = judged.meta
     passed = sum(1 for r in results if r.success)

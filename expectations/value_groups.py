@@ -1,26 +1,49 @@
-"""A suite's expectations grouped by the columns they read, to be judged on distinct values.
+"""A suite's expectations grouped by the frame that can judge them exactly, and cheaply.
 
-Every expectation of these suites but uniqueness (counted in SQL, sql_uniqueness.py) and
-the table's column set is a column-map expectation: it judges each row on its own, from the
-columns it names and those of its row condition, and none uses `mostly`. Whether it holds
-over a table is therefore decided by the distinct combinations of those columns, and there
-are few of them: 9.6 million item rows carry a few hundred (instrument, item, value)
-triples. Expectations reading the same columns form one group, validated on one frame of
-`select distinct <columns>`.
+Nearly every expectation of these suites is a column-map expectation without `mostly`:
+it judges each row on its own, from the columns it names and those of its row
+condition, and holds when it holds for every row. Whether it holds over a table is then
+decided by the distinct combinations of those columns, and there are few of them: 9.6
+million item rows carry a few hundred (instrument, item, value) triples. Expectations
+reading the same columns form one group, judged on `select distinct <columns>`.
+
+The others get the frame their meaning needs: the table's header for its column set
+(and column count), every row of the columns read for anything else (an aggregate, a
+row count, a `mostly`). Uniqueness is counted in SQL instead (sql_uniqueness.py).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from enum import StrEnum
 
 import great_expectations as gx
-from great_expectations.expectations.expectation import Expectation
+from great_expectations.expectations.expectation import (
+    ColumnMapExpectation,
+    ColumnPairMapExpectation,
+    Expectation,
+    MulticolumnMapExpectation,
+)
 
 from expectations.row_conditions import condition_columns
 
 UNIQUENESS_TYPES = frozenset(
     {"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"}
 )
+HEADER_TYPES = frozenset({
+    "expect_table_columns_to_match_set",
+    "expect_table_columns_to_match_ordered_list",
+    "expect_table_column_count_to_equal",
+    "expect_table_column_count_to_be_between",
+})
+_MAP_EXPECTATIONS = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+
+
+class Frame(StrEnum):
+    HEADER = "header"  # the table's columns, no row
+    DISTINCT = "distinct"  # the distinct combinations of the columns read
+    ROWS = "rows"  # every row, of the columns read
 
 
 def is_uniqueness(expectation: Expectation) -> bool:
@@ -29,7 +52,7 @@ def is_uniqueness(expectation: Expectation) -> bool:
 
 @dataclass(frozen=True)
 class ExpectationGroup:
-    # Empty for table-level expectations (the column set), judged on the table's header.
+    frame: Frame
     columns: tuple[str, ...]
     suite: gx.ExpectationSuite
 
@@ -53,21 +76,31 @@ def columns_read(expectation: Expectation) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
-def group_by_columns(suite: gx.ExpectationSuite) -> list[ExpectationGroup]:
-    """The suite's expectations but uniqueness, one group per set of columns read.
+def frame_for(expectation: Expectation) -> Frame:
+    if expectation.expectation_type in HEADER_TYPES:
+        return Frame.HEADER
+    mostly = expectation.configuration.kwargs.get("mostly", 1)
+    if isinstance(expectation, _MAP_EXPECTATIONS) and mostly == 1:
+        return Frame.DISTINCT
+    return Frame.ROWS
 
-    The groups take the expectations over (GX lets an expectation belong to one suite only):
-    pass a suite built for the purpose, not one kept in a data context.
+
+def group_by_columns(suite: gx.ExpectationSuite) -> list[ExpectationGroup]:
+    """The suite's expectations but uniqueness, one group per frame and columns read.
+
+    GX lets an expectation belong to one suite only: an expectation already given an id
+    by a suite is copied (copies are slow, and a suite built from code has none).
     """
-    by_columns: dict[tuple[str, ...], list[Expectation]] = {}
+    groups: dict[tuple[Frame, tuple[str, ...]], list[Expectation]] = {}
     for expectation in suite.expectations:
-        if not is_uniqueness(expectation):
-            by_columns.setdefault(columns_read(expectation), []).append(expectation)
+        if is_uniqueness(expectation):
+            continue
+        frame = frame_for(expectation)
+        columns = () if frame is Frame.HEADER else columns_read(expectation)
+        groups.setdefault((frame, columns), []).append(
+            copy.copy(expectation) if expectation.id else expectation)
     return [
-        ExpectationGroup(
-            columns,
-            gx.ExpectationSuite(name=f"{suite.name}[{','.join(columns)}]",
-                                expectations=expectations),
-        )
-        for columns, expectations in by_columns.items()
+        ExpectationGroup(frame, columns, gx.ExpectationSuite(
+            name=f"{suite.name}[{frame}:{','.join(columns)}]", expectations=expectations))
+        for (frame, columns), expectations in groups.items()
     ]

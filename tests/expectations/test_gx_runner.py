@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import great_expectations.expectations as gxe
 import pytest
 
 from expectations.registry import ENTITY_SUITES, MART_SUITES, SUITE_BUILDERS, build_suite
@@ -83,6 +84,30 @@ def test_a_value_bad_only_under_its_row_condition_is_caught_among_many_repeats(w
         """expect_column_values_to_be_between(value) where ("instrument" = 'CSSRS_SCREEN' """
         f"""AND "item" <> 'total'): 1 unexpected of {cssrs_rows} rows"""
     ]
+
+
+def test_a_row_count_and_a_share_of_rows_are_judged_over_every_row(warehouse, tmp_path,
+                                                                    monkeypatch):
+    warehouse.execute(MANY_SESSIONS)
+    warehouse.execute("update raw.sessions set route = 'IVV' where _row_number in (10, 4000)")
+    build = SUITE_BUILDERS["sessions"]
+
+    def with_counts():
+        suite = build()
+        suite.add_expectation(gxe.ExpectTableRowCountToBeBetween(min_value=5000, max_value=5000))
+        # 4,998 of 5,000 rows are IV; one of the two distinct routes is.
+        suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+            column="route", value_set=["IV"], mostly=0.6))
+        return suite
+
+    monkeypatch.setitem(SUITE_BUILDERS, "sessions", with_counts)
+    docs = DataDocs(tmp_path / "gx")  # a workspace of its own: suites are cached per one
+
+    result = validate_table(warehouse, "raw.sessions", "sessions", context=docs)
+
+    assert result.failures == [
+        "expect_column_values_to_be_in_set(route): 2 unexpected of 5000 rows"]
+    assert result.evaluated == len(with_counts().expectations)
 
 
 def test_a_key_repeated_far_apart_is_caught(warehouse):

@@ -6,7 +6,13 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
 from expectations.registry import build_suite
-from expectations.value_groups import columns_read, group_by_columns, is_uniqueness
+from expectations.value_groups import (
+    Frame,
+    columns_read,
+    frame_for,
+    group_by_columns,
+    is_uniqueness,
+)
 
 
 def test_a_conditional_expectation_reads_its_column_and_those_of_its_condition():
@@ -37,6 +43,16 @@ def test_every_expectation_but_uniqueness_lands_in_exactly_one_group():
 
 def test_the_column_set_expectation_is_judged_on_the_header_alone():
     groups = group_by_columns(build_suite("assessments"))
-    header = [g for g in groups if g.columns == ()]
-    assert [e.expectation_type for e in header[0].suite.expectations] == [
+    header = [g for g in groups if g.frame is Frame.HEADER]
+    assert [e.expectation_type for g in header for e in g.suite.expectations] == [
         "expect_table_columns_to_match_set"]
+
+
+def test_what_distinct_values_cannot_judge_is_judged_on_every_row():
+    # A row count, an aggregate, a share of rows: distinct values would change the answer.
+    assert frame_for(gxe.ExpectTableRowCountToBeBetween(min_value=1)) is Frame.ROWS
+    assert frame_for(gxe.ExpectColumnMeanToBeBetween(column="dose_mg", min_value=0)) is Frame.ROWS
+    assert frame_for(gxe.ExpectColumnValuesToBeInSet(
+        column="route", value_set=["IV"], mostly=0.6)) is Frame.ROWS
+    assert frame_for(gxe.ExpectColumnValuesToBeInSet(
+        column="route", value_set=["IV"])) is Frame.DISTINCT
