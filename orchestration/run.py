@@ -167,15 +167,28 @@ def run_job(inbox_dir: Path, warehouse: Path | None = None, *,
             resources={"warehouse": warehouse_resource(settings)},
             raise_on_error=False,
         )
-    failure = None
-    if not result.success:
-        failed = [e for e in result.all_events if e.is_failure]
-        failure = "; ".join(
-            f"{e.step_key}: {e.event_specific_data.error.message.strip().splitlines()[-1]}"
-            if getattr(e.event_specific_data, "error", None) else str(e.message)
-            for e in failed
-        ) or "the run failed"
+    failure = None if result.success else describe_failure(result.all_events)
     return RunOutcome(success=result.success, run_id=result.run_id, failure=failure)
+
+
+def describe_failure(events: list[dg.DagsterEvent]) -> str:
+    """Why a run failed, in the words of the checks and steps that failed: a failed
+    blocking check says what it found, not only that it blocked its step."""
+    lines = []
+    for event in events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if evaluation.passed:
+                continue
+            found = evaluation.metadata.get("failures")
+            found = "; ".join(found.value[:3]) if found is not None and found.value else "failed"
+            lines.append(f"check {evaluation.check_name} on "
+                         f"{evaluation.asset_key.to_user_string()}: {found}")
+        elif event.is_step_failure:
+            error = event.event_specific_data.error
+            if error.cls_name != "DagsterAssetCheckFailedError":  # said above, with its reasons
+                lines.append(f"{event.step_key}: {error.message.strip().splitlines()[-1]}")
+    return "\n  ".join(lines) or "the run failed"
 
 
 def summary(warehouse: Path, run_id: str) -> str:

@@ -32,6 +32,7 @@ from tests.reliability.homes import (
     marts_content,
     open_read_only,
     run_ketreg,
+    snapshot_version,
 )
 
 pytestmark = pytest.mark.slow
@@ -114,6 +115,55 @@ def test_each_file_keeps_the_load_time_and_status_it_first_had(rebuilt):
 def test_the_rebuild_published_what_it_rebuilt(rebuilt):
     snapshot = rebuilt.home / "snapshot" / "dashboard.duckdb"
     assert marts_content(snapshot) == marts_content(rebuilt.home / "warehouse.duckdb")
+
+
+# --- a load the warehouse lost, that only the archive still has -------------------------
+
+
+@pytest.fixture(scope="module")
+def lost_load(reference, tmp_path_factory):
+    """A committed load the warehouse no longer holds, whose file the clinic has removed:
+    as after a WAL whose torn end DuckDB dropped, or an older warehouse restored. Only its
+    archive copy is left (here: two new patients of KC-01, put there by hand)."""
+    home = copy_home(reference.home, tmp_path_factory.mktemp("lost") / "home")
+    lost = tmp_path_factory.mktemp("lost-export") / "patients_KC-01_2026-11-21.csv"
+    lost.write_text(
+        "patient_key,site_id,birth_year,sex,primary_indication,prior_treatment_failures,"
+        "enrolled_on,record_version,entered_in_error\n"
+        "plostxa1b2c3d4e,KC-01,1970,F,TRD,2,2026-10-01,1,false\n"
+        "plostxf5g6h7i8j,KC-01,1985,M,MDD,1,2026-10-02,1,false\n")
+    sha = hashlib.sha256(lost.read_bytes()).hexdigest()
+    (home / "archive" / sha[:2]).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(lost, home / "archive" / sha[:2] / f"{sha}.csv")
+    version = snapshot_version(home)
+    noticed = run_ketreg(home, "run", "--inbox", str(home / "inbox"))
+    published_after = snapshot_version(home)
+    repaired = run_ketreg(home, "rebuild")
+    return home, sha, lost, version, noticed, published_after, repaired
+
+
+def test_a_lost_load_stops_the_run_and_names_the_repair(lost_load):
+    _, sha, _, version, noticed, published_after, _ = lost_load
+    assert noticed.returncode == 1
+    assert f"1 archived file(s) are not in the manifest ({sha[:12]})" in noticed.stdout
+    assert "run `ketreg rebuild`" in noticed.stdout
+    assert published_after == version
+
+
+def test_the_rebuild_loads_the_file_only_the_archive_had(lost_load):
+    home, sha, lost, *_, repaired = lost_load
+    assert repaired.returncode == 0, repaired.stdout[-3000:]
+    con = open_read_only(home / "warehouse.duckdb")
+    try:
+        (name, status, read, loaded), = con.execute(
+            "select file_name, status, rows_read, rows_loaded from ops.ingest_manifest "
+            "where file_sha256 = ?", [sha]).fetchall()
+        (in_raw,), = con.execute(
+            "select count(*) from raw.patients where _file_sha256 = ?", [sha]).fetchall()
+    finally:
+        con.close()
+    assert (name, status) == (f"patients_recovered_{sha[:12]}.csv", "LOADED")
+    assert (read, loaded, in_raw) == (2, 2, 2)
 
 
 # --- the replay order, without running anything ---------------------------------------------

@@ -5,6 +5,7 @@ from dagster_duckdb import DuckDBResource
 
 from expectations.marts import volume
 from orchestration import settings as ketreg_settings
+from orchestration.defs.ingest.assets import MANIFEST_KEY, QUARANTINE_KEY
 from orchestration.defs.publish.snapshot import publish_snapshot
 from orchestration.defs.transform.assets import outcome_models
 
@@ -13,7 +14,9 @@ MART_KEYS = [key for key in outcome_models.keys if key.path[0] == "marts"]
 
 @dg.asset(
     key=["publish", "dashboard_snapshot"],
-    deps=MART_KEYS,
+    # The snapshot also carries the manifest and quarantine summaries, and a failed
+    # blocking check on them (archive_accounted) must stop the publish like one on a mart.
+    deps=[*MART_KEYS, MANIFEST_KEY, QUARANTINE_KEY],
     group_name="publish",
     kinds={"duckdb", "streamlit"},
     pool="warehouse",

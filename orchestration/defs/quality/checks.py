@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from expectations import runner
+from expectations import archive_accounted, runner
 from expectations.marts import freshness, volume
 from expectations.registry import MART_SUITES
 from orchestration import settings as ketreg_settings
-from orchestration.defs.ingest.assets import store_gx_result
+from orchestration.defs.ingest.assets import MANIFEST_KEY, store_gx_result
 from orchestration.defs.publish.assets import MART_KEYS
 
 
@@ -90,9 +90,23 @@ def volume_check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResour
         )
 
 
+@dg.asset_check(asset=MANIFEST_KEY, name="archive_accounted", blocking=True, pool="warehouse",
+                description="Every file in KETREG_HOME/archive is LOADED in the manifest: "
+                            "none was lost between its archive copy and the warehouse.")
+def archive_accounted_check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
+    settings = ketreg_settings.load()
+    with warehouse.get_connection() as con:
+        loaded = [sha for (sha,) in con.execute(
+            "select file_sha256 from ops.ingest_manifest where status = 'LOADED'").fetchall()]
+        result = archive_accounted.check_archive_accounted(
+            archive_accounted.archived_sha256s(settings.archive_dir), loaded)
+        store_gx_result(con, context.run.run_id, result, "ops.ingest_manifest")
+    return _check_result(result, MANIFEST_KEY, "archive_accounted")
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
         asset_checks=[*(_mart_suite_check(name) for name in MART_SUITES), freshness_check,
-                      volume_check],
+                      volume_check, archive_accounted_check],
     )
