@@ -40,6 +40,29 @@ def tier_table(tiers: dict) -> str:
     return "\n".join(lines)
 
 
+def _bar_chart(title: str, axis: str, points: dict[str, float]) -> str:
+    """A Mermaid bar chart (GitHub and most Markdown viewers draw it; no image to keep)."""
+    names = ", ".join(points)
+    values = ", ".join(f"{v:.2f}" for v in points.values())
+    return (f'```mermaid\nxychart-beta\n    title "{title}"\n    x-axis [{names}]\n'
+            f'    y-axis "{axis}"\n    bar [{values}]\n```')
+
+
+def plots(tiers: dict) -> str:
+    """How the run scales: against the floor, the incremental run, the cost per patient."""
+    ordered = {name: tiers[name] for name in ("S", "M", "L", "XL") if name in tiers}
+    if not ordered:
+        return ""
+    return "\n\n".join([
+        _bar_chart("Cold run, times DuckDB's floor", "x floor",
+                   {n: t["cold_s"] / t["floor_s"] for n, t in ordered.items()}),
+        _bar_chart("Incremental run (0.2% more patients), times the cold run", "x cold",
+                   {n: t["incremental_s"] / t["cold_s"] for n, t in ordered.items()}),
+        _bar_chart("Cold run, milliseconds per patient", "ms",
+                   {n: 1000 * t["cold_s"] / t["patients"] for n, t in ordered.items()}),
+    ])
+
+
 def page_table(tiers: dict) -> str:
     rows = []
     for name, t in tiers.items():
@@ -67,6 +90,8 @@ Targets:
 
 {TARGETS}
 {tier_table(results['tiers'])}
+
+{plots(results['tiers'])}
 
 - **floor**: DuckDB alone loading the same files into one table each (`bench/floor.py`).
 - **ingest**: the job's ingest step alone (`bench/ingest_step.py`): hashing, PHI gate,
