@@ -16,14 +16,23 @@
     the next, whatever the others did. A model holding no row at all has no
     watermark and redoes every patient: correct, as slow as a full build.
 
-    An incremental model is configured with
-        materialized='incremental', incremental_strategy='replace_patients',
-        unique_key='patient_key', on_schema_change='fail'
+    An incremental model starts with {{ incremental_by_patient_config() }}
     and reads, on an incremental run only,
         touched_patients as ({{ touched_patients() }})
     to keep its inputs to `patient_key in (select patient_key from
     touched_patients)`; its final select ends with {{ incremental_bookkeeping() }}.
 -#}
+
+
+{#- The configuration every patient-keyed incremental model shares. -#}
+{% macro incremental_by_patient_config() -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='replace_patients',
+        unique_key='patient_key',
+        on_schema_change='fail',
+    ) }}
+{%- endmacro %}
 
 
 {#-

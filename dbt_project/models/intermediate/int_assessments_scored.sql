@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- One row per current administration of a known patient, scorable or not,
 -- scored as spec/outcomes.md "Scoring an administration" says. Safety reads

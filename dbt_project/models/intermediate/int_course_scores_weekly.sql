@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- The primary-instrument score of each course by week since its start, the
 -- body of course_trajectories. Week 0 is the course's baseline (as in

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- One row per course and instrument (with a total) for which the course has a
 -- baseline or an endpoint: the scorable administrations picked by the

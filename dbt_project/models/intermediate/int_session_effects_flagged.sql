@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- One row per countable session and effect it showed: each listed side
 -- effect, ANY (at least one listed), BP_EXCURSION and TERMINATED_EARLY

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- One row per countable session (COMPLETED or TERMINATED_EARLY) of a known
 -- patient, with the treatment course it belongs to. CANCELLED sessions count

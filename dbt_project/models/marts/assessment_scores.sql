@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- One row per current, scorable administration (spec/interface.md).
 -- Incremental: a run redoes the patients that new loads touched

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- One row per administration that needs clinical follow-up: every current
 -- PHQ-9 whose item 9 is 1 or more (whatever its total, scorable or not) and

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- One row per countable session with its dose and the dissociation and
 -- sedation it caused, for the safety page's dose-response views. Dose per kg

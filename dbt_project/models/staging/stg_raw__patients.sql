@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- Current version of each patient; a patient withdrawn (entered_in_error on
 -- the current version) is no longer known, so its records become orphans.

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- Current item rows of each administration, withdrawals removed, orphans
 -- still in. The version is per administration (exports.md, "Versions"): the

@@ -1,9 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_patients',
-    unique_key='patient_key',
-    on_schema_change='fail',
-) }}
+{{ incremental_by_patient_config() }}
 
 -- Current version of each session, withdrawals removed, orphans still in:
 -- stg_raw__sessions keeps the known patients, int_orphan_records the rest.
