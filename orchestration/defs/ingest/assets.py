@@ -67,9 +67,11 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
     docs = runner.DataDocs.open(settings.gx_dir)
     with warehouse.get_connection() as con:
         load.ensure_warehouse(con)
+        known = inbox.known_fingerprints(con)
+        recorded: list[inbox.InboxFile] = []
         for i, path in enumerate(files, start=1):
             try:
-                fingerprinted = inbox.fingerprint(path)
+                fingerprinted = inbox.fingerprint(path, known)
             except (inbox.FileChangedWhileReading, FileNotFoundError):
                 context.log.warning(f"{path.name}: changed while being read; left for next run")
                 continue
@@ -77,6 +79,8 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
                 con, fingerprinted, rejected_dir=settings.rejected_dir,
                 archive_dir=settings.archive_dir, run_id=context.run.run_id, loaded_at=loaded_at,
             )
+            if path.exists():  # a rejected file has left the inbox
+                recorded.append(fingerprinted)
             if outcome is None:
                 continue
             outcomes.append(outcome)
@@ -91,6 +95,7 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
             if loaded:
                 suite_results[entity].append(
                     _validate_new_rows(con, entity, loaded, docs, context.run.run_id))
+        inbox.remember_fingerprints(con, recorded)
 
     docs.build()
     by_status = Counter(str(o.status) for o in outcomes)

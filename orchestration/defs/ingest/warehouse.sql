@@ -153,3 +153,16 @@ create table if not exists ops.dbt_test_results (
     message       varchar,                 -- dbt's summary ("Got 3 results, ..."), no values
     executed_at   timestamp not null
 );
+
+-- What each inbox file's bytes hashed to, by the file's identity on disk (size, times,
+-- inode): a run reads again only files that are new or changed, not the whole inbox.
+-- A cache: ctime moves with any write, so a changed file never matches; lost, it costs
+-- one re-hash of the inbox.
+create table if not exists ops.inbox_fingerprints (
+    file_name    varchar not null,
+    size         bigint not null,
+    mtime_ns     bigint not null,
+    ctime_ns     bigint not null,
+    inode        ubigint not null,
+    file_sha256  varchar not null
+);

@@ -7,8 +7,6 @@ fails the build, the run stops, and the publish step never runs.
 """
 
 import os
-import shutil
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import (
@@ -22,6 +20,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration import settings as ketreg_settings
 from orchestration.defs.transform.dbt_cli import DbtCli
 from orchestration.defs.transform.project import dbt_project
+from orchestration.defs.transform.target_dirs import new_target_dir, prune_target_dirs
 
 
 class DbtBuildConfig(dg.Config):
@@ -65,35 +64,21 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
+    # dbt's file log at debug level holds every query it ran: ~5 MB and ~2 s a run.
+    args += ["--log-level-file", "info"]
     invocation = dbt.cli(args, context=context, raise_on_error=False,
-                         target_path=settings.dbt_target_dir / context.run_id)
+                         target_path=new_target_dir(settings.dbt_target_dir, context.run_id))
     try:
         yield from invocation.stream()
         with warehouse.get_connection() as con:
             record_test_results(con, context.run_id, invocation.get_artifact("run_results.json"))
     finally:
-        prune_target_dirs(settings.dbt_target_dir, keep=KEEP_TARGET_DIRS)
+        prune_target_dirs(settings.dbt_target_dir)
     if not invocation.is_successful():
         raise dg.Failure(
             description="dbt build failed: an error-severity test or a model failed; "
                         "see the dbt test results of this run",
         )
-
-
-# Each dbt build writes its own target folder (compiled SQL, run results: ~10 MB);
-# the last few are kept under KETREG_HOME for debugging, not every run's forever.
-KEEP_TARGET_DIRS = 5
-
-
-def prune_target_dirs(parent: Path, keep: int) -> list[Path]:
-    """Delete all but the `keep` newest folders under `parent`; returns those deleted."""
-    if not parent.is_dir():
-        return []
-    folders = sorted((p for p in parent.iterdir() if p.is_dir()),
-                     key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in folders[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
-    return folders[keep:]
 
 
 def record_test_results(con, run_id: str, run_results: dict) -> None:
