@@ -24,7 +24,7 @@ from expectations.registry import SUITE_BUILDERS, build_suite
 from expectations.result import SuiteResult, suite_result_from_gx, suite_statistics
 from expectations.row_conditions import quote_identifier
 from expectations.sql_uniqueness import check_uniqueness_in_sql
-from expectations.value_groups import Frame, is_uniqueness
+from expectations.value_groups import ExpectationGroup, Frame, is_uniqueness
 
 __all__ = [
     "SUITE_BUILDERS",
@@ -63,8 +63,9 @@ def validate_table(
     table or view of the caller's open transaction, or a temp one, is seen).
 
     Uniqueness is counted by DuckDB over the whole table; every other expectation is judged
-    by GX on the frame value_groups.py gives it, for most the distinct values of the columns
-    it reads: the same verdict as every row at a fraction of the cost. An expectation that
+    by GX on the frame value_groups.py gives it, for most the distinct values (or distinct
+    properties: null-ness, length) of the columns it reads: the same verdict as every row
+    at a fraction of the cost. An expectation that
     fails there is judged again on the rows themselves, so that its counts are of rows.
     """
     if not _TABLE_NAME.match(table):
@@ -87,11 +88,12 @@ def validate_table(
         rows_sql = f"select {columns or '1 as _row'} from {table_sql}"
         frame_sql = {
             Frame.HEADER: f"select * from {table_sql} limit 0",
+            Frame.PROPERTIES: _one_row_per_property(group, columns, table_sql) or rows_sql,
             Frame.DISTINCT: f"select distinct {columns} from {table_sql}" if columns else rows_sql,
             Frame.ROWS: rows_sql,
         }[group.frame]
         judged = workspace.validate(group.suite, con.sql(frame_sql).df(), asset_name=table)
-        if not judged.success and group.frame is Frame.DISTINCT:
+        if not judged.success and group.frame in (Frame.PROPERTIES, Frame.DISTINCT):
             judged = workspace.validate(group.suite, con.sql(rows_sql).df(), asset_name=table)
         results += judged.results
         gx_meta = judged.meta
@@ -104,6 +106,13 @@ def validate_table(
         meta=gx_meta | {"table": table, "rows": rows},
     )
     return _finish(suite_name, result, context, batch_name=table, run_name=run_name)
+
+
+def _one_row_per_property(group: ExpectationGroup, columns: str, table_sql: str) -> str:
+    if not columns:
+        return ""
+    keys = ", ".join(sql.format(c=columns) for sql in group.properties)
+    return f"select distinct on ({keys}) {columns} from {table_sql}"
 
 
 def _workspace(context: DataDocs | None) -> GxWorkspace:

@@ -7,6 +7,10 @@ decided by the distinct combinations of those columns, and there are few of them
 million item rows carry a few hundred (instrument, item, value) triples. Expectations
 reading the same columns form one group, judged on `select distinct <columns>`.
 
+Some judge a value by one property of it alone: whether it is null, its type, its
+length. One row for each distinct property is then enough, and an identifier column
+(2 million distinct session ids at 100,000 patients) shrinks to a handful of rows.
+
 The others get the frame their meaning needs: the table's header for its column set
 (and column count), every row of the columns read for anything else (an aggregate, a
 row count, a `mostly`). Uniqueness is counted in SQL instead (sql_uniqueness.py).
@@ -39,9 +43,21 @@ HEADER_TYPES = frozenset({
 })
 _MAP_EXPECTATIONS = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
 
+# The property of a value each of these judges it by, in DuckDB SQL over the column {c}.
+# A VARCHAR column reaches pandas as str values, so null-ness also settles their type;
+# length and byte length together settle the length Python counts.
+_PROPERTY_SQL = {
+    "expect_column_values_to_not_be_null": ("{c} is null",),
+    "expect_column_values_to_be_null": ("{c} is null",),
+    "expect_column_values_to_be_of_type": ("{c} is null",),
+    "expect_column_values_to_be_in_type_list": ("{c} is null",),
+    "expect_column_value_lengths_to_be_between": ("length({c})", "strlen({c})"),
+}
+
 
 class Frame(StrEnum):
     HEADER = "header"  # the table's columns, no row
+    PROPERTIES = "properties"  # one row per distinct property of one column's values
     DISTINCT = "distinct"  # the distinct combinations of the columns read
     ROWS = "rows"  # every row, of the columns read
 
@@ -55,6 +71,8 @@ class ExpectationGroup:
     frame: Frame
     columns: tuple[str, ...]
     suite: gx.ExpectationSuite
+    # PROPERTIES: the SQL of each property, over the quoted column `{c}`.
+    properties: tuple[str, ...] = ()
 
 
 def columns_named(kwargs: dict) -> list[str]:
@@ -79,10 +97,12 @@ def columns_read(expectation: Expectation) -> tuple[str, ...]:
 def frame_for(expectation: Expectation) -> Frame:
     if expectation.expectation_type in HEADER_TYPES:
         return Frame.HEADER
-    mostly = expectation.configuration.kwargs.get("mostly", 1)
-    if isinstance(expectation, _MAP_EXPECTATIONS) and mostly == 1:
-        return Frame.DISTINCT
-    return Frame.ROWS
+    kwargs = expectation.configuration.kwargs
+    if kwargs.get("mostly", 1) != 1 or not isinstance(expectation, _MAP_EXPECTATIONS):
+        return Frame.ROWS
+    if expectation.expectation_type in _PROPERTY_SQL and not kwargs.get("row_condition"):
+        return Frame.PROPERTIES
+    return Frame.DISTINCT
 
 
 def group_by_columns(suite: gx.ExpectationSuite) -> list[ExpectationGroup]:
@@ -100,7 +120,16 @@ def group_by_columns(suite: gx.ExpectationSuite) -> list[ExpectationGroup]:
         groups.setdefault((frame, columns), []).append(
             copy.copy(expectation) if expectation.id else expectation)
     return [
-        ExpectationGroup(frame, columns, gx.ExpectationSuite(
-            name=f"{suite.name}[{frame}:{','.join(columns)}]", expectations=expectations))
+        ExpectationGroup(
+            frame, columns,
+            gx.ExpectationSuite(name=f"{suite.name}[{frame}:{','.join(columns)}]",
+                                expectations=expectations),
+            properties=_properties(expectations) if frame is Frame.PROPERTIES else (),
+        )
         for (frame, columns), expectations in groups.items()
     ]
+
+
+def _properties(expectations: list[Expectation]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(
+        sql for e in expectations for sql in _PROPERTY_SQL[e.expectation_type]))

@@ -53,6 +53,25 @@ def test_a_table_judged_on_distinct_values_counts_like_one_frame_of_every_row(wa
     assert table.evaluated == whole.evaluated == len(build_suite("sessions").expectations)
 
 
+def test_identifiers_judged_on_their_lengths_and_nulls_count_every_bad_row(warehouse):
+    # 5,000 distinct ids shrink to a row per (length, null-ness): the verdict and its
+    # counts must still be those of every row.
+    warehouse.execute(MANY_SESSIONS)
+    warehouse.execute("create temp table unchecked as select * from raw.sessions")
+    warehouse.execute("update unchecked set session_id = repeat('x', 200) || _row_number "
+                      "where _row_number in (7, 2500, 4999)")
+    warehouse.execute("update unchecked set session_id = null where _row_number = 8")
+
+    table = validate_table(warehouse, "unchecked", "sessions")
+    whole = validate_frame("sessions", warehouse.sql("select * from unchecked").df())
+
+    assert table.failures == whole.failures
+    assert sorted(table.failures) == [
+        "expect_column_value_lengths_to_be_between(session_id): 3 unexpected of 5000 rows",
+        "expect_column_values_to_not_be_null(session_id): 1 unexpected of 5000 rows",
+    ]
+
+
 # 3,000 item rows: PHQ-9 items scored 0 to 3 and C-SSRS screen items scored 0 or 1.
 MANY_ITEMS = """
 insert into raw.assessments

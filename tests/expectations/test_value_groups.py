@@ -38,7 +38,7 @@ def test_every_expectation_but_uniqueness_lands_in_exactly_one_group():
             e.expectation_type for e in suite.expectations if not is_uniqueness(e))
         for group in groups:
             assert all(columns_read(e) == group.columns for e in group.suite.expectations)
-        assert len({g.columns for g in groups}) == len(groups)
+        assert len({(g.frame, g.columns) for g in groups}) == len(groups)
 
 
 def test_the_column_set_expectation_is_judged_on_the_header_alone():
@@ -56,3 +56,16 @@ def test_what_distinct_values_cannot_judge_is_judged_on_every_row():
         column="route", value_set=["IV"], mostly=0.6)) is Frame.ROWS
     assert frame_for(gxe.ExpectColumnValuesToBeInSet(
         column="route", value_set=["IV"])) is Frame.DISTINCT
+
+
+def test_what_a_value_is_judged_by_alone_is_judged_on_one_row_per_property():
+    # Null-ness, type and length: an identifier column needs a row per length, not per id.
+    assert frame_for(gxe.ExpectColumnValuesToNotBeNull(column="session_id")) is Frame.PROPERTIES
+    assert frame_for(gxe.ExpectColumnValueLengthsToBeBetween(
+        column="session_id", min_value=1, max_value=64)) is Frame.PROPERTIES
+    assert frame_for(gxe.ExpectColumnValuesToMatchRegex(
+        column="patient_key", regex="^[a-z0-9]+$")) is Frame.DISTINCT
+    assert frame_for(gxe.ExpectColumnValuesToNotBeNull(
+        column="session_id", row_condition=Column("status") == "COMPLETED")) is Frame.DISTINCT
+    assert frame_for(gxe.ExpectColumnValuesToNotBeNull(
+        column="session_id", mostly=0.9)) is Frame.ROWS
