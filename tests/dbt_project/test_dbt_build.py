@@ -593,3 +593,13 @@ def test_build_succeeds_on_an_empty_warehouse(tmp_path):
         assert one(con, "select as_of_date from marts.as_of")["as_of_date"] is None
     finally:
         con.close()
+
+
+def test_dbt_duckdb_is_bounded_by_the_registry_memory_limit(tmp_path, monkeypatch):
+    # Unbounded, DuckDB would take up to 80% of the machine beside the registry's own.
+    monkeypatch.setenv("KETREG_DUCKDB_MEMORY_LIMIT", "1GB")
+    result = run_dbt(tmp_path / "warehouse.duckdb", tmp_path / "target", "show", "--inline",
+                     "select current_setting('memory_limit') as memory_limit", "--output", "json")
+    assert result.returncode == 0, result.stdout[-3000:]
+    shown = json.loads(result.stdout[result.stdout.index("{"):])
+    assert shown["show"] == [{"memory_limit": "953.6 MiB"}]  # DuckDB's 1GB, in MiB

@@ -55,8 +55,10 @@ translator = _Translator(settings=DagsterDbtTranslatorSettings(
 def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                    warehouse: DuckDBResource, config: DbtBuildConfig):
     settings = ketreg_settings.load()
-    # dbt runs in a subprocess and finds the warehouse through the profile's env var.
+    # dbt runs in a subprocess and finds the warehouse and its memory bound through the
+    # profile's env vars.
     os.environ["KETREG_WAREHOUSE"] = str(settings.warehouse)
+    os.environ["KETREG_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
     settings.dbt_log_dir.mkdir(parents=True, exist_ok=True)
     os.environ["DBT_LOG_PATH"] = str(settings.dbt_log_dir)
     # Unit tests check the SQL against fixed inputs, not the data: they run in the test
