@@ -65,8 +65,8 @@ def validate_table(
     Uniqueness is counted by DuckDB over the whole table; every other expectation is judged
     by GX on the frame value_groups.py gives it, for most the distinct values (or distinct
     properties: null-ness, length) of the columns it reads: the same verdict as every row
-    at a fraction of the cost. An expectation that
-    fails there is judged again on the rows themselves, so that its counts are of rows.
+    at a fraction of the cost. An expectation that fails there is judged again on the
+    rows themselves, so that its counts are of rows.
     """
     if not _TABLE_NAME.match(table):
         raise ValueError(f"not a plain table name: {table!r}")
