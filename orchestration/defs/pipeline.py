@@ -35,15 +35,16 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     """Launch the job once for each new settled state of the inbox.
 
     The sensor never opens the warehouse (a reader would lock the writer
-    out): it fingerprints the settled files by name, size and modification
-    time, and the run key makes each state launch exactly one run. The job
+    out): it fingerprints the settled files by name and identity on disk
+    (inbox.stat_key: size, times, inode), and the run key makes each state
+    launch exactly one run. The job
     itself skips files it has recorded before.
     """
     settings = ketreg_settings.load()
     files = inbox.settled_files(settings.inbox, max(settings.stable_seconds, 10.0))
     if not files:
         return dg.SkipReason(f"no settled files in {settings.inbox}")
-    state = "\n".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+    state = "\n".join(f"{p.name}:{inbox.stat_key(p)}" for p in files)
     run_key = hashlib.sha256(state.encode()).hexdigest()
     if run_key == context.cursor:
         return dg.SkipReason("inbox unchanged since the last run")

@@ -136,3 +136,11 @@ def test_the_sensor_waits_for_files_to_settle_and_launches_one_run_per_inbox_sta
 
     again = inbox_sensor(dg.build_sensor_context(cursor=context.cursor))
     assert isinstance(again, dg.SkipReason), "the same inbox state must not launch twice"
+
+    # A clinic's tool rewrites the file in place, keeping its size and its mtime.
+    before = fresh.stat()
+    time.sleep(0.02)
+    fresh.write_text(PATIENTS.replace("pat0001", "pat0009"))
+    os.utime(fresh, ns=(before.st_atime_ns, before.st_mtime_ns))
+    rewritten = inbox_sensor(dg.build_sensor_context(cursor=context.cursor))
+    assert isinstance(rewritten, dg.RunRequest), "a rewritten file is a new inbox state"
