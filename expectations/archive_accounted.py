@@ -8,24 +8,17 @@ longer holds to load again: its rows are missing from every number the registry 
 and nothing else would say so. `ketreg rebuild` replays it from the archive.
 
 GX has no expectation for this, so it is plain Python reporting in the SuiteResult shape.
+The archive is listed by orchestration/defs/ingest/load.py, which writes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from expectations.result import PlainCheck, SuiteResult, suite_result_from_plain_checks
 
 SUITE_NAME = "ops.archive_accounted"
 _NAMED = 5
-
-
-def archived_sha256s(archive_dir: Path) -> set[str]:
-    """The SHA-256 of every archived file (archive/<sha[:2]>/<sha>.<ext>)."""
-    if not archive_dir.is_dir():
-        return set()
-    return {path.name.split(".")[0] for path in archive_dir.glob("*/*") if path.is_file()}
 
 
 def check_archive_accounted(archived: Iterable[str], loaded: Iterable[str]) -> SuiteResult:

@@ -39,6 +39,7 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration import settings as ketreg_settings
+from orchestration.defs.ingest.load import archived_files
 
 _LIST_MANIFEST = """
 import json, sys, duckdb
@@ -195,13 +196,13 @@ def recorded_files(settings: ketreg_settings.Settings) -> tuple[list[RecordedFil
                 counts[source] += 1
     files = list(known.values())
     named = {sha for sha, _ in known}
-    leftovers = [p for p in settings.archive_dir.glob("*/*")
-                 if not p.name.endswith(".partial") and p.name.split(".")[0] not in named]
-    for path in sorted(leftovers, key=lambda p: (p.stat().st_mtime_ns, p.name)):
+    leftovers = {sha: path for sha, path in archived_files(settings.archive_dir).items()
+                 if sha not in named}
+    for sha, path in sorted(leftovers.items(), key=lambda kv: (kv[1].stat().st_mtime_ns,
+                                                               kv[1].name)):
         entity = entity_from_header(path)
         if entity is None:
             continue
-        sha = path.name.split(".")[0]
         files.append(RecordedFile(
             sha, f"{entity}_recovered_{sha[:12]}{path.suffix.lower()}", "LOADED", None,
             datetime.fromtimestamp(int(path.stat().st_mtime)), "archive"))

@@ -77,6 +77,19 @@ def archive_path(archive_dir: Path, file: InboxFile) -> Path:
     return archive_dir / file.sha256[:2] / f"{file.sha256}{file.path.suffix.lower()}"
 
 
+def archived_files(archive_dir: Path) -> dict[str, Path]:
+    """Every whole archived file by its SHA-256 (as archive_path names them).
+
+    A `.partial` is a copy a killed run left half-written (_private_copy): its load
+    never committed, and the next run that finds the file in the inbox copies it again.
+    It is not an archived file, and `ketreg rebuild` could not replay it.
+    """
+    if not archive_dir.is_dir():
+        return {}
+    return {path.name.split(".")[0]: path for path in sorted(archive_dir.glob("*/*"))
+            if path.is_file() and not path.name.endswith(".partial")}
+
+
 def _manifest_lookup(con: duckdb.DuckDBPyConnection, file: InboxFile):
     """(status for this exact name, earliest row for these bytes under any name)."""
     rows = con.execute(

@@ -14,6 +14,7 @@ from expectations import archive_accounted, runner
 from expectations.marts import freshness, volume
 from expectations.registry import MART_SUITES
 from orchestration import settings as ketreg_settings
+from orchestration.defs.ingest import load
 from orchestration.defs.ingest.assets import MANIFEST_KEY, store_gx_result
 from orchestration.defs.publish.assets import MART_KEYS
 
@@ -103,7 +104,7 @@ def archive_accounted_check(context: dg.AssetCheckExecutionContext, warehouse: D
         loaded = [sha for (sha,) in con.execute(
             "select file_sha256 from ops.ingest_manifest where status = 'LOADED'").fetchall()]
         result = archive_accounted.check_archive_accounted(
-            archive_accounted.archived_sha256s(settings.archive_dir), loaded)
+            load.archived_files(settings.archive_dir), loaded)
         store_gx_result(con, context.run.run_id, result, "ops.ingest_manifest")
     return _check_result(result, MANIFEST_KEY, "archive_accounted")
 
