@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -33,6 +34,9 @@ from expectations.gx_workspace import GxWorkspace
 SITE_NAME = "ketreg"
 SITE_DIRECTORY = "data_docs"  # under the GX directory
 LOCK_FILE = ".lock"
+# Pages stored but not yet rendered, one JSON line each, kept across runs: a run that stops
+# before its last build leaves its pages to the next build rather than losing them.
+UNBUILT_FILE = "unbuilt.jsonl"
 # The index lists the newest results only. GX reads every result it lists to draw the
 # index, so a full list would make each build slower with every run (~0.6 s at 1,000
 # results, ~10 results a run). Older results keep their pages; ops.gx_results (the
@@ -66,10 +70,11 @@ class DataDocs:
         )
         with self.exclusive():  # the stores create their folders as the context starts
             context = gx.get_context(project_config=config, mode="ephemeral")
-        self.workspace = GxWorkspace(context, store_lock=self.exclusive)
-        # Pages to render at the next build: rendering every stored result again each run
-        # would cost about 0.1 s per result, minutes after a year of nightly runs.
-        self._unbuilt: list[ExpectationSuiteIdentifier | ValidationResultIdentifier] = []
+        # A suite's page is rendered again only when the code changed the suite.
+        self.workspace = GxWorkspace(
+            context, store_lock=self.exclusive,
+            on_suite_written=lambda name: self._queue(ExpectationSuiteIdentifier(name=name)),
+        )
 
     @classmethod
     def open(cls, directory: Path | str) -> DataDocs:
@@ -78,6 +83,10 @@ class DataDocs:
     @property
     def index_path(self) -> Path:
         return self.directory / SITE_DIRECTORY / "index.html"
+
+    @property
+    def _unbuilt_path(self) -> Path:
+        return self.directory / UNBUILT_FILE
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -107,19 +116,42 @@ class DataDocs:
                 suite_validation_result_identifier=result_id,
                 expectation_suite_identifier=suite_id,
             )
-        self._unbuilt += [result_id] + ([suite_id] if suite_id not in self._unbuilt else [])
+            self._queue(result_id)
 
     def build(self) -> Path:
-        """Render the results stored since the last build, and the index of all results;
-        returns the index.html. Call it once per run, after the last validation."""
+        """Render the pages stored since the last build, this process's or an earlier one's,
+        and the index of the newest results; returns the index.html. Each build costs about
+        a second whatever it renders: call it once per run, after the last validation."""
         with self.exclusive():
-            if self._unbuilt or not self.index_path.exists():
-                # An empty list would make GX render every stored result again.
+            unbuilt = self._unbuilt()
+            if unbuilt != [] or not self.index_path.exists():
+                # Rendering every stored result again would cost ~0.1 s a result, minutes
+                # after a year of runs: only the unbuilt ones are named. None (no index yet,
+                # or a damaged list) renders them all.
                 self.workspace.context.build_data_docs(
-                    site_names=[SITE_NAME], resource_identifiers=self._unbuilt or None
+                    site_names=[SITE_NAME], resource_identifiers=unbuilt or None
                 )
-                self._unbuilt.clear()
+            self._unbuilt_path.unlink(missing_ok=True)
         return self.index_path
+
+    def _queue(self, identifier: ExpectationSuiteIdentifier | ValidationResultIdentifier) -> None:
+        """Add a page to the next build; the caller holds the directory's lock."""
+        kind = "suite" if isinstance(identifier, ExpectationSuiteIdentifier) else "result"
+        with self._unbuilt_path.open("a") as handle:
+            handle.write(json.dumps([kind, list(identifier.to_tuple())]) + "\n")
+
+    def _unbuilt(self) -> list[ExpectationSuiteIdentifier | ValidationResultIdentifier] | None:
+        """The pages queued since the last build; None when the list is damaged (a process
+        killed mid-line), which makes the build render every stored page."""
+        if not self._unbuilt_path.exists():
+            return []
+        kinds = {"suite": ExpectationSuiteIdentifier, "result": ValidationResultIdentifier}
+        try:
+            entries = [json.loads(line) for line in self._unbuilt_path.read_text().splitlines()]
+            queued = [kinds[kind].from_tuple(tuple(key)) for kind, key in entries]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return list(dict.fromkeys(queued))
 
 
 @cache

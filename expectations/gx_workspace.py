@@ -30,10 +30,13 @@ class GxWorkspace:
         self,
         context: AbstractDataContext,
         store_lock: Callable[[], AbstractContextManager] = nullcontext,
+        on_suite_written: Callable[[str], None] = lambda name: None,
     ):
-        """`store_lock`: held while the context's stores are written (see data_docs)."""
+        """`store_lock`: held while the context's stores are written (see data_docs).
+        `on_suite_written(name)`: called, holding that lock, when a suite is (re)written."""
         self.context = context
         self._store_lock = store_lock
+        self._on_suite_written = on_suite_written
         # tqdm bars per metric would flood the Dagster logs.
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._source = context.data_sources.add_or_update_pandas(DATASOURCE_NAME)
@@ -57,10 +60,13 @@ class GxWorkspace:
         try:
             stored = self.context.suites.get(built.name)
         except DataContextError:
-            return self.context.suites.add(built)
-        if _definition(stored) == _definition(built):
-            return stored
-        return self.context.suites.add_or_update(built)
+            stored = self.context.suites.add(built)
+        else:
+            if _definition(stored) == _definition(built):
+                return stored
+            stored = self.context.suites.add_or_update(built)
+        self._on_suite_written(built.name)
+        return stored
 
     def groups(self, name: str) -> list[ExpectationGroup]:
         """The suite but uniqueness, grouped by the columns each expectation reads."""

@@ -155,3 +155,22 @@ def test_only_the_dagster_history_commits_without_fsync(tmp_path, monkeypatch):
 
     assert synchronous(settings.dagster_home / "history" / "runs.db") == 0  # off
     assert synchronous(tmp_path / "elsewhere.db") == 2  # SQLite's default, full
+
+
+def test_every_suite_result_of_a_run_has_its_data_docs_page(two_runs):
+    from expectations.registry import MART_SUITES
+    from orchestration.defs.ingest.contract import ENTITIES
+
+    home = two_runs[0]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        results = con.execute("select distinct suite_name, run_id from ops.gx_results").fetchall()
+    finally:
+        con.close()
+    pages = home / "gx" / "data_docs" / "validations"
+    suite_results = [(s, r) for s, r in results if s in {*ENTITIES, *MART_SUITES}]
+
+    assert {s for s, _ in suite_results} == {*ENTITIES, *MART_SUITES}
+    assert [(s, r) for s, r in suite_results
+            if not any(pages.joinpath(*s.split("."), r).rglob("*.html"))] == []
+    assert not (home / "gx" / "unbuilt.jsonl").exists()

@@ -39,8 +39,8 @@ def _check_result(result: runner.SuiteResult, asset_key: dg.AssetKey, check_name
     pool="warehouse",
 )
 def mart_suites_check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource):
-    # One step for every mart's suite: the data docs are built once a run, not once a
-    # mart (about a second each).
+    # One step for every mart's suite, and the run's one data-docs build (about a second
+    # each), which also renders the pages the ingest stored.
     docs = runner.DataDocs.open(ketreg_settings.load().gx_dir)
     results = {}
     with warehouse.get_connection() as con:
