@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -24,6 +25,13 @@ concurrency:
   pools:
     # One writer for the warehouse at a time (design.md).
     default_limit: 1
+# Dagster's own SQLite storage, in its usual place, with its connections kept open.
+storage:
+  custom:
+    module: orchestration.run_history
+    class: RunHistoryStorage
+    config:
+      base_dir: {home}
 """
 
 
@@ -64,8 +72,9 @@ def dagster_instance(settings: ketreg_settings.Settings) -> dg.DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     _commit_history_without_fsync(home)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(_DAGSTER_YAML)
+    wanted = _DAGSTER_YAML.format(home=json.dumps(str(home.resolve())))
+    if not config.exists() or config.read_text() != wanted:
+        config.write_text(wanted)
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.from_config(str(home))
 

@@ -1,0 +1,95 @@
+"""Dagster's run history on SQLite, as Dagster keeps it, with its connections kept open.
+
+Dagster's SQLite event log creates an SQLAlchemy engine, opens a connection and
+disposes of both for every event it stores, and a run stores about 700 (each dbt
+model and test is one, and each is planned first): 2-3 ms an event, 1-2 s a run.
+This keeps one connection for each of the few files in use (the index and the
+current runs' files). The files, their layout and what is written are Dagster's
+own, so the Dagster UI, the daemon and older runs read them as before.
+
+dagster.yaml names it (orchestration/run.py):
+
+    storage:
+      custom:
+        module: orchestration.run_history
+        class: RunHistoryStorage
+        config: {base_dir: <DAGSTER_HOME>}
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+# Files whose connection stays open: the index, the running run's file, and a few runs a
+# long-lived process (the daemon, the UI) reads. Older ones are closed.
+OPEN_FILES = 8
+
+
+class KeptConnectionEventLogStorage(SqliteEventLogStorage):
+    def __init__(self, base_dir: str, inst_data=None):
+        super().__init__(base_dir, inst_data)
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        # One thread at a time (the lock is Dagster's), so one connection a file serves all
+        # threads; each use is still its own transaction, as before.
+        with self._db_lock:
+            engine = self._engine_for(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def _engine_for(self, shard: str) -> Engine:
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=StaticPool,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+                              "check_same_thread": False},
+            )
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+        self._engines[shard] = engine
+        while len(self._engines) > OPEN_FILES:
+            _, oldest = self._engines.popitem(last=False)
+            oldest.dispose()
+        return engine
+
+    def _close_files(self) -> None:
+        with self._db_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+
+    def wipe(self) -> None:
+        self._close_files()  # the run files are deleted
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._close_files()
+        super().dispose()
+
+
+class RunHistoryStorage(DagsterSqliteStorage):
+    """Dagster's SQLite storage (runs, event logs, schedules under `base_dir`), with the
+    event log above."""
+
+    def __init__(self, base_dir: str, inst_data=None):
+        super().__init__(base_dir, inst_data)
+        self._event_log_storage = KeptConnectionEventLogStorage(_event_logs_directory(base_dir))
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> RunHistoryStorage:
+        return cls.from_local(inst_data=inst_data, **config_value)
