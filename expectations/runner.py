@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+import numpy as np
 import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult
 
@@ -82,21 +83,8 @@ def validate_table(
     ]
     gx_meta: dict = {}
     for group in workspace.groups(suite_name):
-        # A column the table lacks is left out of the frame, so that its expectations fail
-        # on it by name (and the column-set expectation says which) rather than the query.
-        columns = ", ".join(quote_identifier(c) for c in group.columns if c in present)
-        rows_sql = f"select {columns or '1 as _row'} from {table_sql}"
-        frame_sql = {
-            Frame.HEADER: f"select * from {table_sql} limit 0",
-            Frame.PROPERTIES: _one_row_per_property(group, columns, table_sql) or rows_sql,
-            Frame.DISTINCT: f"select distinct {columns} from {table_sql}" if columns else rows_sql,
-            Frame.ROWS: rows_sql,
-        }[group.frame]
-        judged = workspace.validate(group.suite, con.sql(frame_sql).df(), asset_name=table)
-        if not judged.success and group.frame in (Frame.PROPERTIES, Frame.DISTINCT):
-            judged = workspace.validate(group.suite, con.sql(rows_sql).df(), asset_name=table)
-        results += judged.results
-        gx_meta = judged.meta
+        judged, gx_meta = _judge(con, workspace, group, present, table_sql, table)
+        results += judged
     passed = sum(1 for r in results if r.success)
     result = ExpectationSuiteValidationResult(
         success=passed == len(results),
@@ -106,6 +94,60 @@ def validate_table(
         meta=gx_meta | {"table": table, "rows": rows},
     )
     return _finish(suite_name, result, context, batch_name=table, run_name=run_name)
+
+
+def _judge(
+    con: duckdb.DuckDBPyConnection,
+    workspace: GxWorkspace,
+    group: ExpectationGroup,
+    present: set[str],
+    table_sql: str,
+    table: str,
+) -> tuple[list, dict]:
+    """A group's expectation results and GX's meta. A group that fails on distinct values
+    or properties is judged again on its rows, so that its counts are of rows."""
+    if group.parts:
+        if all(part.columns[0] in present for part in group.parts):
+            frame = _side_by_side([
+                con.sql(_one_row_per_property(part, quote_identifier(part.columns[0]),
+                                              table_sql)).df()
+                for part in group.parts
+            ])
+            judged = workspace.validate(group.suite, frame, asset_name=table)
+            if judged.success:
+                return judged.results, judged.meta
+        # A column missing, or a value failing: each column on its own, for its own counts.
+        results, meta = [], {}
+        for part in group.parts:
+            part_results, meta = _judge(con, workspace, part, present, table_sql, table)
+            results += part_results
+        return results, meta
+    # A column the table lacks is left out of the frame, so that its expectations fail on
+    # it by name (and the column-set expectation says which) rather than the query.
+    columns = ", ".join(quote_identifier(c) for c in group.columns if c in present)
+    rows_sql = f"select {columns or '1 as _row'} from {table_sql}"
+    frame_sql = {
+        Frame.HEADER: f"select * from {table_sql} limit 0",
+        Frame.PROPERTIES: _one_row_per_property(group, columns, table_sql) or rows_sql,
+        Frame.DISTINCT: f"select distinct {columns} from {table_sql}" if columns else rows_sql,
+        Frame.ROWS: rows_sql,
+    }[group.frame]
+    judged = workspace.validate(group.suite, con.sql(frame_sql).df(), asset_name=table)
+    if not judged.success and group.frame in (Frame.PROPERTIES, Frame.DISTINCT):
+        judged = workspace.validate(group.suite, con.sql(rows_sql).df(), asset_name=table)
+    return judged.results, judged.meta
+
+
+def _side_by_side(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of different columns as one, each repeated to the length of the longest:
+    a repeated row changes no verdict of an expectation judging each row on its own.
+    (Frames of one table are all empty or none is.)"""
+    longest = max(len(frame) for frame in frames)
+    return pd.concat(
+        [frame.iloc[np.arange(longest) % len(frame)].reset_index(drop=True) if len(frame)
+         else frame for frame in frames],
+        axis=1,
+    )
 
 
 def _one_row_per_property(group: ExpectationGroup, columns: str, table_sql: str) -> str:

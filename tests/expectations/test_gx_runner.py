@@ -167,6 +167,21 @@ def test_conditional_uniqueness_is_counted_in_sql_with_its_condition(warehouse):
     )
 
 
+def test_a_missing_column_fails_by_name_while_the_other_columns_are_judged(warehouse):
+    warehouse.execute(MANY_SESSIONS)
+    warehouse.execute("create temp table unchecked as select * exclude (site_id) "
+                      "from raw.sessions")
+    warehouse.execute("update unchecked set patient_key = null where _row_number = 9")
+
+    result = validate_table(warehouse, "unchecked", "sessions")
+
+    assert "expect_column_values_to_not_be_null(patient_key): 1 unexpected of 5000 rows" \
+        in result.failures
+    assert any(f.startswith("expect_column_values_to_not_be_null(site_id)")
+               for f in result.failures)
+    assert result.evaluated == len(build_suite("sessions").expectations)
+
+
 def test_an_empty_table_is_still_checked_for_its_columns(warehouse):
     warehouse.execute("alter table raw.adverse_events drop column serious")
 

@@ -36,9 +36,22 @@ def test_every_expectation_but_uniqueness_lands_in_exactly_one_group():
         grouped = [e.expectation_type for g in groups for e in g.suite.expectations]
         assert sorted(grouped) == sorted(
             e.expectation_type for e in suite.expectations if not is_uniqueness(e))
-        for group in groups:
+        judged_alone = [part for g in groups for part in (g.parts or (g,))]
+        for group in judged_alone:
             assert all(columns_read(e) == group.columns for e in group.suite.expectations)
-        assert len({(g.frame, g.columns) for g in groups}) == len(groups)
+        assert len({(g.frame, g.columns) for g in judged_alone}) == len(judged_alone)
+
+
+def test_the_properties_of_every_column_are_judged_together_one_column_each():
+    groups = group_by_columns(build_suite("sessions"))
+    [together] = [g for g in groups if g.frame is Frame.PROPERTIES]
+    assert len(together.parts) > 10
+    assert all(len(part.columns) == 1 and part.frame is Frame.PROPERTIES
+               for part in together.parts)
+    assert together.columns == tuple(part.columns[0] for part in together.parts)
+    assert len(set(together.columns)) == len(together.columns)
+    assert [e.expectation_type for e in together.suite.expectations] == [
+        e.expectation_type for part in together.parts for e in part.suite.expectations]
 
 
 def test_the_column_set_expectation_is_judged_on_the_header_alone():
