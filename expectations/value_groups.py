@@ -22,6 +22,7 @@ row count, a `mostly`). Uniqueness is counted in SQL instead (sql_uniqueness.py)
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -56,6 +57,12 @@ _PROPERTY_SQL = {
     "expect_column_values_to_be_in_type_list": ("{c} is null",),
     "expect_column_value_lengths_to_be_between": ("length({c})", "strlen({c})"),
 }
+# A regex of letters, digits, classes, groups, counts and anchors, without a backslash or a
+# flag: DuckDB's RE2 and Python's re then match the same strings, but that Python's `$`
+# also matches before a final newline. A string DuckDB finds matching is so found by GX
+# too, and needs no row of its own; each one it finds not matching keeps its own row.
+_PLAIN_REGEX = re.compile(r"[A-Za-z0-9_\-^$\[\](){}?:*+|,]*")
+_INLINE_FLAG = re.compile(r"\(\?[^:]")
 
 
 class Frame(StrEnum):
@@ -105,9 +112,21 @@ def frame_for(expectation: Expectation) -> Frame:
     kwargs = expectation.configuration.kwargs
     if kwargs.get("mostly", 1) != 1 or not isinstance(expectation, _MAP_EXPECTATIONS):
         return Frame.ROWS
-    if expectation.expectation_type in _PROPERTY_SQL and not kwargs.get("row_condition"):
+    if _property_sql(expectation) and not kwargs.get("row_condition"):
         return Frame.PROPERTIES
     return Frame.DISTINCT
+
+
+def _property_sql(expectation: Expectation) -> tuple[str, ...]:
+    """The SQL of the properties that settle this expectation's verdict on a text value."""
+    if expectation.expectation_type in _PROPERTY_SQL:
+        return _PROPERTY_SQL[expectation.expectation_type]
+    regex = expectation.configuration.kwargs.get("regex")
+    if expectation.expectation_type == "expect_column_values_to_match_regex" \
+            and _PLAIN_REGEX.fullmatch(regex) and not _INLINE_FLAG.search(regex):
+        literal = regex.replace("'", "''").replace("{", "{{").replace("}", "}}")
+        return (f"case when regexp_matches({{c}}, '{literal}') then null else {{c}} end",)
+    return ()
 
 
 def group_by_columns(suite: gx.ExpectationSuite) -> list[ExpectationGroup]:
@@ -146,5 +165,4 @@ def group_by_columns(suite: gx.ExpectationSuite) -> list[ExpectationGroup]:
 
 
 def _properties(expectations: list[Expectation]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(
-        sql for e in expectations for sql in _PROPERTY_SQL[e.expectation_type]))
+    return tuple(dict.fromkeys(sql for e in expectations for sql in _property_sql(e)))

@@ -72,6 +72,24 @@ def test_identifiers_judged_on_their_lengths_and_nulls_count_every_bad_row(wareh
     ]
 
 
+def test_keys_judged_on_their_pattern_count_every_bad_row_as_python_does(warehouse):
+    # 1,250 distinct patient keys: the matching ones need one row between them; each one
+    # not matching is judged by GX itself, so a key DuckDB's regex engine and Python's
+    # disagree on (a final newline, which Python's `$` lets through) gets Python's verdict.
+    warehouse.execute(MANY_SESSIONS)
+    warehouse.execute("create temp table unchecked as select * from raw.sessions")
+    warehouse.execute("update unchecked set patient_key = 'pk 000001' "
+                      "where patient_key = 'pk000001'")
+    warehouse.execute("update unchecked set patient_key = 'pk000002' || chr(10) "
+                      "where patient_key = 'pk000002'")
+
+    table = validate_table(warehouse, "unchecked", "sessions")
+    whole = validate_frame("sessions", warehouse.sql("select * from unchecked").df())
+
+    assert table.failures == whole.failures == [
+        "expect_column_values_to_match_regex(patient_key): 4 unexpected of 5000 rows"]
+
+
 # 3,000 item rows: PHQ-9 items scored 0 to 3 and C-SSRS screen items scored 0 or 1.
 MANY_ITEMS = """
 insert into raw.assessments
