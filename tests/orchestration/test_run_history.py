@@ -47,3 +47,15 @@ def test_it_keeps_a_bounded_number_of_files_open(tmp_path, monkeypatch):
     assert [entry.user_message for entry in storage.get_logs_for_run("run-0")] == ["started"]
     storage.dispose()
     assert not storage._engines
+
+
+def test_an_open_files_write_ahead_log_stays_small(tmp_path, monkeypatch):
+    # A 5 MB KETREG_HOME filled up with Dagster's logs before the first file otherwise
+    # (tests/reliability/test_disk_full.py): a kept connection's WAL would grow to 4 MB.
+    storage = _instance(tmp_path, monkeypatch).event_log_storage
+    for i in range(3000):
+        _log(storage, "run-a", f"event {i} " + "x" * 1000)
+
+    wal = tmp_path / "home" / "dagster" / "history" / "runs" / "run-a.db-wal"
+    assert len(storage.get_logs_for_run("run-a")) == 3000
+    assert wal.stat().st_size <= 1 << 20
