@@ -154,7 +154,9 @@ def _one_row_per_property(group: ExpectationGroup, columns: str, table_sql: str)
     if not columns:
         return ""
     keys = ", ".join(sql.format(c=columns) for sql in group.properties)
-    return f"select distinct on ({keys}) {columns} from {table_sql}"
+    source = f"(select distinct {columns} from {table_sql})" if group.distinct_first \
+        else table_sql
+    return f"select distinct on ({keys}) {columns} from {source}"
 
 
 def _workspace(context: DataDocs | None) -> GxWorkspace:

@@ -63,6 +63,7 @@ _PROPERTY_SQL = {
 # too, and needs no row of its own; each one it finds not matching keeps its own row.
 _PLAIN_REGEX = re.compile(r"[A-Za-z0-9_\-^$\[\](){}?:*+|,]*")
 _INLINE_FLAG = re.compile(r"\(\?[^:]")
+_REGEX_TYPE = "expect_column_values_to_match_regex"
 
 
 class Frame(StrEnum):
@@ -83,6 +84,9 @@ class ExpectationGroup:
     suite: gx.ExpectationSuite
     # PROPERTIES of one column: the SQL of each property, over the quoted column `{c}`.
     properties: tuple[str, ...] = ()
+    # ... worked out on the column's distinct values rather than on every row: a regex
+    # costs more per row than the hash of a distinct, and most columns repeat values.
+    distinct_first: bool = False
     # PROPERTIES of several columns: the one-column groups judged side by side.
     parts: tuple[ExpectationGroup, ...] = ()
 
@@ -122,7 +126,7 @@ def _property_sql(expectation: Expectation) -> tuple[str, ...]:
     if expectation.expectation_type in _PROPERTY_SQL:
         return _PROPERTY_SQL[expectation.expectation_type]
     regex = expectation.configuration.kwargs.get("regex")
-    if expectation.expectation_type == "expect_column_values_to_match_regex" \
+    if expectation.expectation_type == _REGEX_TYPE \
             and _PLAIN_REGEX.fullmatch(regex) and not _INLINE_FLAG.search(regex):
         literal = regex.replace("'", "''").replace("{", "{{").replace("}", "}}")
         return (f"case when regexp_matches({{c}}, '{literal}') then null else {{c}} end",)
@@ -149,6 +153,8 @@ def group_by_columns(suite: gx.ExpectationSuite) -> list[ExpectationGroup]:
             gx.ExpectationSuite(name=f"{suite.name}[{frame}:{','.join(columns)}]",
                                 expectations=expectations),
             properties=_properties(expectations) if frame is Frame.PROPERTIES else (),
+            distinct_first=frame is Frame.PROPERTIES and any(
+                e.expectation_type == _REGEX_TYPE for e in expectations),
         )
         for (frame, columns), expectations in groups.items()
     ]
