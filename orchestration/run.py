@@ -18,6 +18,9 @@ import sqlalchemy
 
 from orchestration import settings as ketreg_settings
 
+# KETREG_HOME/dagster/dagster.yaml is the registry's, rewritten whenever it differs from
+# this (an older home gets the current storage): the pool limit is what keeps a second
+# writer off the warehouse, so it is not a user setting.
 _DAGSTER_YAML = """\
 telemetry:
   enabled: false
