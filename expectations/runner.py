@@ -73,7 +73,7 @@ def validate_table(
         raise ValueError(f"not a plain table name: {table!r}")
     table_sql = ".".join(quote_identifier(part) for part in table.split("."))
     workspace = _workspace(context)
-    present = {row[0] for row in con.execute(f"describe {table_sql}").fetchall()}
+    types = {row[0]: row[1] for row in con.execute(f"describe {table_sql}").fetchall()}
     # fetchall, not fetchone: DuckDB 2.0 refuses new work while a result is unfinished.
     [(rows,)] = con.execute(f"select count(*) from {table_sql}").fetchall()
     results = [
@@ -83,7 +83,7 @@ def validate_table(
     ]
     gx_meta: dict = {}
     for group in workspace.groups(suite_name):
-        judged, gx_meta = _judge(con, workspace, group, present, table_sql, table)
+        judged, gx_meta = _judge(con, workspace, group, types, table_sql, table)
         results += judged
     passed = sum(1 for r in results if r.success)
     result = ExpectationSuiteValidationResult(
@@ -100,42 +100,70 @@ def _judge(
     con: duckdb.DuckDBPyConnection,
     workspace: GxWorkspace,
     group: ExpectationGroup,
-    present: set[str],
+    types: dict[str, str],
     table_sql: str,
     table: str,
 ) -> tuple[list, dict]:
-    """A group's expectation results and GX's meta. A group that fails on distinct values
-    or properties is judged again on its rows, so that its counts are of rows."""
+    """A group's expectation results and GX's meta. A group that fails on fewer rows than
+    the table's is judged again on its rows, so that its counts are of rows."""
     if group.parts:
-        if all(part.columns[0] in present for part in group.parts):
-            frame = _side_by_side([
-                con.sql(_one_row_per_property(part, quote_identifier(part.columns[0]),
-                                              table_sql)).df()
-                for part in group.parts
-            ])
+        if all(part.columns[0] in types for part in group.parts):
+            # Each column's rows are real values of it: its parts' rows stack.
+            stacked: dict[str, list[str]] = {}
+            for part in group.parts:
+                column = quote_identifier(part.columns[0])
+                stacked.setdefault(part.columns[0], []).append(
+                    f"({_few_rows(part, column, types, table_sql)})")
+            frame = _side_by_side([con.sql(" union all ".join(sqls)).df()
+                                   for sqls in stacked.values()])
             judged = workspace.validate(group.suite, frame, asset_name=table)
             if judged.success:
                 return judged.results, judged.meta
         # A column missing, or a value failing: each column on its own, for its own counts.
         results, meta = [], {}
         for part in group.parts:
-            part_results, meta = _judge(con, workspace, part, present, table_sql, table)
+            part_results, meta = _judge(con, workspace, part, types, table_sql, table)
             results += part_results
         return results, meta
     # A column the table lacks is left out of the frame, so that its expectations fail on
     # it by name (and the column-set expectation says which) rather than the query.
-    columns = ", ".join(quote_identifier(c) for c in group.columns if c in present)
+    columns = ", ".join(quote_identifier(c) for c in group.columns if c in types)
     rows_sql = f"select {columns or '1 as _row'} from {table_sql}"
     frame_sql = {
         Frame.HEADER: f"select * from {table_sql} limit 0",
-        Frame.PROPERTIES: _one_row_per_property(group, columns, table_sql) or rows_sql,
-        Frame.DISTINCT: f"select distinct {columns} from {table_sql}" if columns else rows_sql,
         Frame.ROWS: rows_sql,
-    }[group.frame]
+    }.get(group.frame) or (_few_rows(group, columns, types, table_sql) if columns else rows_sql)
     judged = workspace.validate(group.suite, con.sql(frame_sql).df(), asset_name=table)
-    if not judged.success and group.frame in (Frame.PROPERTIES, Frame.DISTINCT):
+    if not judged.success and group.frame not in (Frame.HEADER, Frame.ROWS):
         judged = workspace.validate(group.suite, con.sql(rows_sql).df(), asset_name=table)
     return judged.results, judged.meta
+
+
+def _few_rows(group: ExpectationGroup, columns: str, types: dict[str, str],
+              table_sql: str) -> str:
+    """The SQL of the rows that settle a DISTINCT, PROPERTIES or EXTREMES group, over
+    `columns`, those of its columns the table has (quoted)."""
+    if group.frame is Frame.PROPERTIES:
+        return _one_row_per_property(group, columns, table_sql)
+    if group.frame is Frame.EXTREMES:
+        extremes = _smallest_and_largest(columns, types[group.columns[0]], table_sql)
+        if extremes:
+            return extremes
+    return f"select distinct {columns} from {table_sql}"
+
+
+# Types whose order DuckDB and pandas agree on. NaN, which pandas reads as a null that a
+# range ignores, DuckDB orders above every number: it is left out of the largest.
+_ORDERED_NUMBERS = re.compile(
+    r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|DECIMAL\(\d+,\d+\)|FLOAT|DOUBLE)$")
+
+
+def _smallest_and_largest(column: str, column_type: str, table_sql: str) -> str:
+    if not _ORDERED_NUMBERS.match(column_type):
+        return ""
+    where = f"where not isnan({column})" if column_type in ("FLOAT", "DOUBLE") else ""
+    return (f"select unnest([min({column}), max({column})]) as {column} "
+            f"from {table_sql} {where}")
 
 
 def _side_by_side(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -10,9 +10,10 @@ reading the same columns form one group, judged on `select distinct <columns>`.
 Some judge a value by one property of it alone: whether it is null, its type, its
 length. One row for each distinct property is then enough, and an identifier column
 (2 million distinct session ids at 100,000 patients) shrinks to a handful of rows.
-These few rows of every such column are judged together, side by side in one frame:
-each GX validation costs ~5 ms before its first expectation, and a suite has a dozen
-or more such columns.
+A range (`expect_column_values_to_be_between`) on a numeric column holds when it holds
+for the column's smallest and largest values: two rows. These few rows of every such
+column are judged together, side by side in one frame: each GX validation costs ~5 ms
+before its first expectation, and a suite has a dozen or more such columns.
 
 The others get the frame their meaning needs: the table's header for its column set
 (and column count), every row of the columns read for anything else (an aggregate, a
@@ -69,8 +70,13 @@ _REGEX_TYPE = "expect_column_values_to_match_regex"
 class Frame(StrEnum):
     HEADER = "header"  # the table's columns, no row
     PROPERTIES = "properties"  # one row per distinct property of one column's values
+    EXTREMES = "extremes"  # one column's smallest and largest value
     DISTINCT = "distinct"  # the distinct combinations of the columns read
     ROWS = "rows"  # every row, of the columns read
+
+
+# The frames of a few rows a column, one column each, judged side by side.
+FEW_ROWS = (Frame.PROPERTIES, Frame.EXTREMES)
 
 
 def is_uniqueness(expectation: Expectation) -> bool:
@@ -87,7 +93,8 @@ class ExpectationGroup:
     # ... worked out on the column's distinct values rather than on every row: a regex
     # costs more per row than the hash of a distinct, and most columns repeat values.
     distinct_first: bool = False
-    # PROPERTIES of several columns: the one-column groups judged side by side.
+    # Several columns: their one-column PROPERTIES and EXTREMES groups, judged side by
+    # side (a column's rows for both are real values of it, so they stack).
     parts: tuple[ExpectationGroup, ...] = ()
 
 
@@ -116,8 +123,12 @@ def frame_for(expectation: Expectation) -> Frame:
     kwargs = expectation.configuration.kwargs
     if kwargs.get("mostly", 1) != 1 or not isinstance(expectation, _MAP_EXPECTATIONS):
         return Frame.ROWS
-    if _property_sql(expectation) and not kwargs.get("row_condition"):
+    if kwargs.get("row_condition"):
+        return Frame.DISTINCT
+    if _property_sql(expectation):
         return Frame.PROPERTIES
+    if expectation.expectation_type == "expect_column_values_to_be_between":
+        return Frame.EXTREMES
     return Frame.DISTINCT
 
 
@@ -158,16 +169,16 @@ def group_by_columns(suite: gx.ExpectationSuite) -> list[ExpectationGroup]:
         )
         for (frame, columns), expectations in groups.items()
     ]
-    parts = tuple(group for group in built if group.frame is Frame.PROPERTIES)
+    parts = tuple(group for group in built if group.frame in FEW_ROWS)
     if len(parts) < 2:
         return built
     side_by_side = ExpectationGroup(
-        Frame.PROPERTIES, tuple(column for part in parts for column in part.columns),
-        gx.ExpectationSuite(name=f"{suite.name}[{Frame.PROPERTIES}]",
+        Frame.PROPERTIES, tuple(dict.fromkeys(part.columns[0] for part in parts)),
+        gx.ExpectationSuite(name=f"{suite.name}[side by side]",
                             expectations=[e for part in parts for e in part.suite.expectations]),
         parts=parts,
     )
-    return [group for group in built if group.frame is not Frame.PROPERTIES] + [side_by_side]
+    return [group for group in built if group.frame not in FEW_ROWS] + [side_by_side]
 
 
 def _properties(expectations: list[Expectation]) -> tuple[str, ...]:

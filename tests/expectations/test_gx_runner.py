@@ -72,6 +72,25 @@ def test_identifiers_judged_on_their_lengths_and_nulls_count_every_bad_row(wareh
     ]
 
 
+def test_ranges_judged_on_the_extremes_count_every_bad_row_and_skip_nan_as_pandas(warehouse):
+    # 5,000 rows; a dose and a weight out of range. A NaN weight, which pandas reads as
+    # a null that a range ignores, must not hide the largest weight (DuckDB sorts NaN last).
+    warehouse.execute(MANY_SESSIONS)
+    warehouse.execute("create temp table unchecked as select * from raw.sessions")
+    warehouse.execute("update unchecked set dose_mg = 5000 where _row_number in (3, 4444)")
+    warehouse.execute("update unchecked set weight_kg = _row_number / 100 + 40")
+    warehouse.execute("update unchecked set weight_kg = 900 where _row_number = 17")
+    warehouse.execute("update unchecked set weight_kg = 'nan'::double where _row_number = 18")
+
+    table = validate_table(warehouse, "unchecked", "sessions")
+    whole = validate_frame("sessions", warehouse.sql("select * from unchecked").df())
+
+    assert sorted(table.failures) == sorted(whole.failures) == [
+        "expect_column_values_to_be_between(dose_mg): 2 unexpected of 5000 rows",
+        "expect_column_values_to_be_between(weight_kg): 1 unexpected of 5000 rows",
+    ]
+
+
 def test_keys_judged_on_their_pattern_count_every_bad_row_as_python_does(warehouse):
     # 1,250 distinct patient keys: the matching ones need one row between them; each one
     # not matching is judged by GX itself, so a key DuckDB's regex engine and Python's

@@ -42,14 +42,14 @@ def test_every_expectation_but_uniqueness_lands_in_exactly_one_group():
         assert len({(g.frame, g.columns) for g in judged_alone}) == len(judged_alone)
 
 
-def test_the_properties_of_every_column_are_judged_together_one_column_each():
+def test_the_few_rows_of_every_column_are_judged_together_one_column_each():
     groups = group_by_columns(build_suite("sessions"))
-    [together] = [g for g in groups if g.frame is Frame.PROPERTIES]
+    [together] = [g for g in groups if g.parts]
     assert len(together.parts) > 10
-    assert all(len(part.columns) == 1 and part.frame is Frame.PROPERTIES
-               for part in together.parts)
-    assert together.columns == tuple(part.columns[0] for part in together.parts)
-    assert len(set(together.columns)) == len(together.columns)
+    assert {part.frame for part in together.parts} == {Frame.PROPERTIES, Frame.EXTREMES}
+    assert all(len(part.columns) == 1 for part in together.parts)
+    assert together.columns == tuple(dict.fromkeys(p.columns[0] for p in together.parts))
+    assert not [g for g in groups if g.frame is Frame.EXTREMES and not g.parts]
     assert [e.expectation_type for e in together.suite.expectations] == [
         e.expectation_type for part in together.parts for e in part.suite.expectations]
 
@@ -69,6 +69,16 @@ def test_what_distinct_values_cannot_judge_is_judged_on_every_row():
         column="route", value_set=["IV"], mostly=0.6)) is Frame.ROWS
     assert frame_for(gxe.ExpectColumnValuesToBeInSet(
         column="route", value_set=["IV"])) is Frame.DISTINCT
+
+
+def test_a_range_is_judged_on_the_smallest_and_largest_value():
+    assert frame_for(gxe.ExpectColumnValuesToBeBetween(
+        column="dose_mg", min_value=0, max_value=1000)) is Frame.EXTREMES
+    assert frame_for(gxe.ExpectColumnValuesToBeBetween(
+        column="value", min_value=0, max_value=1,
+        row_condition=Column("instrument") == "CSSRS_SCREEN")) is Frame.DISTINCT
+    assert frame_for(gxe.ExpectColumnValuesToBeBetween(
+        column="dose_mg", min_value=0, max_value=1000, mostly=0.9)) is Frame.ROWS
 
 
 def test_what_a_value_is_judged_by_alone_is_judged_on_one_row_per_property():
