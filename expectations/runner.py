@@ -144,7 +144,7 @@ def _few_rows(group: ExpectationGroup, columns: str, types: dict[str, str],
     """The SQL of the rows that settle a DISTINCT, PROPERTIES or EXTREMES group, over
     `columns`, those of its columns the table has (quoted)."""
     if group.frame is Frame.PROPERTIES:
-        return _one_row_per_property(group, columns, table_sql)
+        return _one_row_per_property(group, columns, types[group.columns[0]], table_sql)
     if group.frame is Frame.EXTREMES:
         extremes = _smallest_and_largest(columns, types[group.columns[0]], table_sql)
         if extremes:
@@ -152,6 +152,7 @@ def _few_rows(group: ExpectationGroup, columns: str, types: dict[str, str],
     return f"select distinct {columns} from {table_sql}"
 
 
+_FLOATS = ("FLOAT", "DOUBLE")
 # Types whose order DuckDB and pandas agree on. NaN, which pandas reads as a null that a
 # range ignores, DuckDB orders above every number: it is left out of the largest.
 _ORDERED_NUMBERS = re.compile(
@@ -161,7 +162,7 @@ _ORDERED_NUMBERS = re.compile(
 def _smallest_and_largest(column: str, column_type: str, table_sql: str) -> str:
     if not _ORDERED_NUMBERS.match(column_type):
         return ""
-    where = f"where not isnan({column})" if column_type in ("FLOAT", "DOUBLE") else ""
+    where = f"where not isnan({column})" if column_type in _FLOATS else ""
     return (f"select unnest([min({column}), max({column})]) as {column} "
             f"from {table_sql} {where}")
 
@@ -178,13 +179,15 @@ def _side_by_side(frames: list[pd.DataFrame]) -> pd.DataFrame:
     )
 
 
-def _one_row_per_property(group: ExpectationGroup, columns: str, table_sql: str) -> str:
-    if not columns:
-        return ""
-    keys = ", ".join(sql.format(c=columns) for sql in group.properties)
-    source = f"(select distinct {columns} from {table_sql})" if group.distinct_first \
+def _one_row_per_property(group: ExpectationGroup, column: str, column_type: str,
+                          table_sql: str) -> str:
+    keys = ", ".join(sql.format(c=column) for sql in group.properties)
+    if column_type in _FLOATS:
+        # pandas reads NaN as a null; DuckDB does not.
+        keys = keys.replace(f"{column} is null", f"({column} is null or isnan({column}))")
+    source = f"(select distinct {column} from {table_sql})" if group.distinct_first \
         else table_sql
-    return f"select distinct on ({keys}) {columns} from {source}"
+    return f"select distinct on ({keys}) {column} from {source}"
 
 
 def _workspace(context: DataDocs | None) -> GxWorkspace:

@@ -91,6 +91,18 @@ def test_ranges_judged_on_the_extremes_count_every_bad_row_and_skip_nan_as_panda
     ]
 
 
+def test_a_nan_is_a_null_to_the_null_checks_as_it_is_to_pandas(warehouse):
+    warehouse.execute(MANY_SESSIONS)
+    warehouse.execute("create temp table unchecked as select * from raw.sessions")
+    warehouse.execute("update unchecked set dose_mg = 'nan'::double where _row_number = 5")
+
+    table = validate_table(warehouse, "unchecked", "sessions")
+    whole = validate_frame("sessions", warehouse.sql("select * from unchecked").df())
+
+    assert table.failures == whole.failures == [
+        "expect_column_values_to_not_be_null(dose_mg): 1 unexpected of 5000 rows"]
+
+
 def test_keys_judged_on_their_pattern_count_every_bad_row_as_python_does(warehouse):
     # 1,250 distinct patient keys: the matching ones need one row between them; each one
     # not matching is judged by GX itself, so a key DuckDB's regex engine and Python's
