@@ -181,10 +181,10 @@ def _side_by_side(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _one_row_per_property(group: ExpectationGroup, column: str, column_type: str,
                           table_sql: str) -> str:
-    keys = ", ".join(sql.format(c=column) for sql in group.properties)
-    if column_type in _FLOATS:
-        # pandas reads NaN as a null; DuckDB does not.
-        keys = keys.replace(f"{column} is null", f"({column} is null or isnan({column}))")
+    # pandas reads NaN as a null; DuckDB does not.
+    null = f"({column} is null or isnan({column}))" if column_type in _FLOATS \
+        else f"{column} is null"
+    keys = ", ".join(sql.format(c=column, null=null) for sql in group.properties)
     source = f"(select distinct {column} from {table_sql})" if group.distinct_first \
         else table_sql
     return f"select distinct on ({keys}) {column} from {source}"

@@ -48,14 +48,15 @@ HEADER_TYPES = frozenset({
 })
 _MAP_EXPECTATIONS = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
 
-# The property of a value each of these judges it by, in DuckDB SQL over the column {c}.
+# The property of a value each of these judges it by, in DuckDB SQL over the column {c};
+# {null} is whether the value is a null to pandas (a NaN is, in a float column).
 # A VARCHAR column reaches pandas as str values, so null-ness also settles their type;
 # length and byte length together settle the length Python counts.
 _PROPERTY_SQL = {
-    "expect_column_values_to_not_be_null": ("{c} is null",),
-    "expect_column_values_to_be_null": ("{c} is null",),
-    "expect_column_values_to_be_of_type": ("{c} is null",),
-    "expect_column_values_to_be_in_type_list": ("{c} is null",),
+    "expect_column_values_to_not_be_null": ("{null}",),
+    "expect_column_values_to_be_null": ("{null}",),
+    "expect_column_values_to_be_of_type": ("{null}",),
+    "expect_column_values_to_be_in_type_list": ("{null}",),
     "expect_column_value_lengths_to_be_between": ("length({c})", "strlen({c})"),
 }
 # A regex of letters, digits, classes, groups, counts and anchors, without a backslash or a
