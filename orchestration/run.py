@@ -88,8 +88,9 @@ _history_homes: set[str] = set()
 def _commit_history_without_fsync(dagster_home: Path) -> None:
     """Let SQLite skip the fsync of each commit to this Dagster home's run history.
 
-    Dagster's SQLite storage opens a connection and commits for every event, and a run
-    has about 750 of them (each dbt model and test is one): with an fsync each, that
+    Dagster's SQLite storage commits once for every event (run_history.py keeps the
+    connections open, the commits remain), and a run has about 750 of them (each dbt
+    model and test is one): with an fsync each, that
     was 10-20 s of every run on this machine, as much as an incremental day's models.
     Without it, a killed process still loses nothing (the OS holds what was written);
     only an OS crash or power cut can damage the history, and the history is only the

@@ -37,8 +37,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     The sensor never opens the warehouse (a reader would lock the writer
     out): it fingerprints the settled files by name and identity on disk
     (inbox.stat_key: size, times, inode), and the run key makes each state
-    launch exactly one run. The job
-    itself skips files it has recorded before.
+    launch exactly one run. The job itself skips files it has recorded before.
     """
     settings = ketreg_settings.load()
     files = inbox.settled_files(settings.inbox, max(settings.stable_seconds, 10.0))

@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations.registry import MART_SUITES
+from orchestration.defs.ingest.contract import ENTITIES
 from orchestration.synthetic import generate_network
 
 pytestmark = pytest.mark.slow
@@ -158,9 +160,6 @@ def test_only_the_dagster_history_commits_without_fsync(tmp_path, monkeypatch):
 
 
 def test_every_suite_result_of_a_run_has_its_data_docs_page(two_runs):
-    from expectations.registry import MART_SUITES
-    from orchestration.defs.ingest.contract import ENTITIES
-
     home = two_runs[0]
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
