@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from orchestration.worker import DELEGATED_COMMANDS, WorkerUnavailable, run_on_worker, socket_path
+
 
 def _generate(args: argparse.Namespace) -> int:
     from orchestration.synthetic import generate_network
@@ -222,12 +224,33 @@ def build_parser() -> argparse.ArgumentParser:
     audit_actions.add_parser("verify", help="check the hash chain: exit 1 naming the first "
                                             "bad line")
     audit.set_defaults(func=_audit)
+
+    worker = commands.add_parser(
+        "worker", help="keep the pipeline imported and run each `ketreg run` and "
+                       "`ketreg rebuild` of this KETREG_HOME from it (~6 s less a run)")
+    worker.set_defaults(func=_worker)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _worker(_args: argparse.Namespace) -> int:
+    from orchestration import settings as ketreg_settings
+    from orchestration.worker import serve
+
+    return serve(ketreg_settings.load().home)
+
+
+def main(argv: list[str] | None = None, *, delegate: bool = True) -> int:
+    """`delegate`: hand `run` and `rebuild` to the home's worker when one is serving."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    if delegate and args.command in DELEGATED_COMMANDS:
+        from orchestration import settings as ketreg_settings
+
+        try:
+            return run_on_worker(socket_path(ketreg_settings.load().home), "ketreg", argv)
+        except WorkerUnavailable:
+            pass
     return args.func(args)
 
 

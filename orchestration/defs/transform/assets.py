@@ -18,7 +18,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as ketreg_settings
-from orchestration.defs.transform.dbt_cli import DbtCli
+from orchestration.defs.transform.dbt_cli import DbtCli, dbt_executable
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.target_dirs import new_target_dir, prune_target_dirs
 
@@ -102,5 +102,5 @@ def record_test_results(con, run_id: str, run_results: dict) -> None:
 def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[outcome_models],
-        resources={"dbt": DbtCli(project_dir=dbt_project)},
+        resources={"dbt": DbtCli(project_dir=dbt_project, dbt_executable=dbt_executable())},
     )

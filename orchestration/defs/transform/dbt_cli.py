@@ -9,11 +9,16 @@ metadata fetch is used. Together that was about 5 s of every run (dagster-dbt 0.
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import cached_property
 from importlib.metadata import version as installed_version
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 from packaging import version
+
+from orchestration.worker import SOCKET_ENV
 
 
 class DbtCli(DbtCliResource):
@@ -23,3 +28,11 @@ class DbtCli(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+
+def dbt_executable() -> str:
+    """dbt, or in `ketreg worker` (imported there before its first fork), `ketreg-dbt`:
+    the build is forked from the worker as the run is, and falls back to dbt itself."""
+    if os.environ.get(SOCKET_ENV):
+        return str(Path(sys.executable).parent / "ketreg-dbt")
+    return "dbt"

@@ -15,11 +15,16 @@ from dagster_dbt import DbtProject
 
 from orchestration import settings as ketreg_settings
 
-# dagster-dbt looks for `dbt` on PATH; the one installed beside this Python is
-# the locked one, also when the venv is not activated (cron, CI, `.venv/bin/ketreg`).
-_venv_bin = str(Path(sys.executable).parent)
-if _venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _venv_bin + os.pathsep + os.environ.get("PATH", "")
+
+def put_venv_on_path() -> None:
+    """dagster-dbt looks for `dbt` on PATH; the one installed beside this Python is the
+    locked one, also when the venv is not activated (cron, CI, `.venv/bin/ketreg`)."""
+    venv_bin = str(Path(sys.executable).parent)
+    if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
+
+
+put_venv_on_path()
 
 # The profile reads the warehouse path from the environment, even to parse.
 os.environ.setdefault("KETREG_WAREHOUSE", str(ketreg_settings.load().warehouse))
