@@ -33,9 +33,10 @@ def _tree_rss(root: psutil.Process) -> int:
 
 
 def run_command(args: list[str], env: dict[str, str] | None = None, log: Path | None = None,
-                poll_seconds: float = 0.2) -> Measured:
+                poll_seconds: float = 0.2, beside: psutil.Process | None = None) -> Measured:
     """Run a command to completion; peak RSS is summed over its whole process tree
-    (dbt runs in a child of `ketreg run`), sampled every `poll_seconds`."""
+    (dbt runs in a child of `ketreg run`), and over `beside`'s (the worker a run is forked
+    from, its children), sampled every `poll_seconds`."""
     env = {**os.environ, **(env or {})}
     out = log.open("w") if log else subprocess.DEVNULL
     start = time.perf_counter()
@@ -47,7 +48,7 @@ def run_command(args: list[str], env: dict[str, str] | None = None, log: Path | 
         nonlocal peak
         root = psutil.Process(process.pid)
         while not done.is_set():
-            peak = max(peak, _tree_rss(root))
+            peak = max(peak, _tree_rss(root) + (_tree_rss(beside) if beside else 0))
             done.wait(poll_seconds)
 
     sampler = threading.Thread(target=sample, daemon=True)
