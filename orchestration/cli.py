@@ -8,7 +8,13 @@ import os
 import sys
 from pathlib import Path
 
-from orchestration.worker import DELEGATED_COMMANDS, WorkerUnavailable, run_on_worker, socket_path
+from orchestration.worker import (
+    DELEGATED_COMMANDS,
+    NO_WORKER,
+    WorkerUnavailable,
+    run_on_worker,
+    socket_path,
+)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -249,8 +255,9 @@ def main(argv: list[str] | None = None, *, delegate: bool = True) -> int:
 
         try:
             return run_on_worker(socket_path(ketreg_settings.load().home), "ketreg", argv)
-        except WorkerUnavailable:
-            pass
+        except WorkerUnavailable as why:
+            if str(why) != NO_WORKER:
+                print(f"ketreg: {why}; running in this process", file=sys.stderr)
     return args.func(args)
 
 

@@ -53,6 +53,9 @@ class WorkerUnavailable(Exception):
     """No live, current worker for this home: run the command in this process."""
 
 
+NO_WORKER = "no worker"  # the usual case, not worth a word to the user
+
+
 def run_on_worker(path: Path, program: str, argv: list[str]) -> int:
     """Run `<program> <argv>` (ketreg or dbt) on the worker at `path`; its exit code.
     Raises WorkerUnavailable before anything has run, so that the caller can run the
@@ -95,7 +98,7 @@ def dbt_main() -> None:
 
 def _connect(path: Path) -> socket.socket:
     if not path.exists():
-        raise WorkerUnavailable("no worker")
+        raise WorkerUnavailable(NO_WORKER)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(str(path))
@@ -164,23 +167,35 @@ def serve(home: Path, watched=WATCHED) -> int:
         while True:
             conn, _ = listener.accept()
             with conn:
-                request, fds = _receive(conn)
+                try:
+                    request, fds = _receive(conn)
+                except (OSError, ValueError) as error:
+                    print(f"ketreg worker: a request it could not read "
+                          f"({type(error).__name__})", file=sys.stderr, flush=True)
+                    continue
                 if request is None:  # a ping
                     continue
-                if code_fingerprint(watched) != fingerprint:
-                    _send(conn, {"refused": "the worker's code is older than the checkout"})
+                try:
+                    if code_fingerprint(watched) != fingerprint:
+                        _send(conn, {"refused": "the worker's code is older than the "
+                                                "checkout; it has stopped"})
+                        print("ketreg worker: the code changed; stopping", file=sys.stderr)
+                        return 0
+                    try:
+                        child = os.fork()
+                    except OSError as error:
+                        _send(conn, {"refused": f"the worker could not fork "
+                                                f"({error.strerror})"})
+                        continue
+                    if child == 0:
+                        listener.close()
+                        _child(conn, request, fds)  # never returns
+                    print(f"ketreg worker: {request['program']} "
+                          f"{_command(request['argv'])} in pid {child}",
+                          file=sys.stderr, flush=True)
+                finally:
                     for fd in fds:
                         os.close(fd)
-                    print("ketreg worker: the code changed; stopping", file=sys.stderr)
-                    return 0
-                child = os.fork()
-                if child == 0:
-                    listener.close()
-                    _child(conn, request, fds)  # never returns
-                print(f"ketreg worker: {request['program']} {_command(request['argv'])} "
-                      f"in pid {child}", file=sys.stderr, flush=True)
-                for fd in fds:
-                    os.close(fd)
     finally:
         listener.close()
         # Unless a newer worker has taken the path over since.
@@ -199,15 +214,22 @@ def _import_pipeline() -> None:
 
 
 def _receive(conn: socket.socket) -> tuple[dict | None, list[int]]:
+    """The request and the caller's stdin, stdout and stderr; (None, []) for a ping."""
     data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 3)
-    while data and not data.endswith(b"\n"):
-        more = conn.recv(1 << 20)
-        if not more:
-            break
-        data += more
-    if not data:
-        return None, fds
-    return json.loads(data), fds
+    try:
+        while data and not data.endswith(b"\n"):
+            more = conn.recv(1 << 20)
+            if not more:
+                break
+            data += more
+        request = json.loads(data) if data else None
+        if request is not None and len(fds) != 3:
+            raise ValueError("a request without its three streams")
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return request, fds
 
 
 def _command(argv: list[str]) -> str:

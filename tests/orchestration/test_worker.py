@@ -158,6 +158,8 @@ def test_a_socket_left_by_a_killed_worker_is_passed_over(tmp_path, inbox):
         in_process = run_ketreg(home, "run", "--inbox", str(inbox), timeout=300)
     assert in_process.returncode == 3
     assert "another ketreg run is using" in in_process.stdout
+    assert "the worker does not answer" in in_process.stdout
+    assert "running in this process" in in_process.stdout
     # And a new worker takes the home over.
     assert stop(start_worker(home)) == 0
 
@@ -185,6 +187,7 @@ def test_a_worker_older_than_the_code_steps_aside(tmp_path, inbox):
         with run_lock_held(home):
             in_process = run_ketreg(home, "run", "--inbox", str(inbox), timeout=300)
         assert in_process.returncode == 3
+        assert "older than the checkout" in in_process.stdout
         assert worker.wait(60) == 0
         assert "the code changed; stopping" in (home / "worker.log").read_text()
         assert " in pid " not in (home / "worker.log").read_text()
