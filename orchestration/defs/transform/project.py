@@ -26,8 +26,10 @@ def put_venv_on_path() -> None:
 
 put_venv_on_path()
 
-# The profile reads the warehouse path from the environment, even to parse.
-os.environ.setdefault("KETREG_WAREHOUSE", str(ketreg_settings.load().warehouse))
+# The profile reads the warehouse path from the environment, even to parse; an empty
+# value (the bench's and the tests' way to say "the default") fails the parse.
+if not os.environ.get("KETREG_WAREHOUSE"):
+    os.environ["KETREG_WAREHOUSE"] = str(ketreg_settings.load().warehouse)
 
 dbt_project = DbtProject(
     project_dir=ketreg_settings.DBT_PROJECT_DIR,
