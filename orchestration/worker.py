@@ -210,7 +210,13 @@ def _import_pipeline() -> None:
 
     import orchestration.definitions  # noqa: F401
     import orchestration.rebuild  # noqa: F401
-    import orchestration.run  # noqa: F401
+    from orchestration import run, settings
+
+    # The first Dagster instance a process opens imports its storage (SQLAlchemy,
+    # alembic: ~350 modules, ~0.6 s). Opened once here and closed before any fork: no
+    # thread and no open file of it is left to a child.
+    with run.dagster_instance(settings.load()):
+        pass
 
 
 def _receive(conn: socket.socket) -> tuple[dict | None, list[int]]:
