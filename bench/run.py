@@ -7,9 +7,10 @@ run the ingest step alone; start `ketreg worker`, as a deployment does; run the
 whole job cold (empty warehouse to a published snapshot); add one more day's
 export (about 0.2% of the network) and run again (incremental), three days in
 turn, the median reported, then a fourth day without the worker, in the run's
-own process; time each dashboard page. Every figure of one tier is measured in the same run as
-its floor, so ratios hold on a noisy, shared machine where absolute seconds
-do not. Results go to bench/out/results.json and docs/performance.md.
+own process; time each dashboard page. Every figure of one tier is measured in
+the same run as its floor, so ratios hold on a noisy, shared machine where
+absolute seconds do not. Results go to bench/out/results.json and
+docs/performance.md.
 """
 
 from __future__ import annotations
