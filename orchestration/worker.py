@@ -16,6 +16,7 @@ command runs in its own process as before: the worker says it is stale and exits
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -253,7 +254,12 @@ def _child(conn: socket.socket, request: dict, fds: list[int]) -> None:
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL if signum != signal.SIGINT
                           else signal.default_int_handler)
-        for target, fd in enumerate(fds):
+        # Moved clear of 0-2 first: a worker started with a standard stream closed may
+        # have received a stream under one of those numbers.
+        streams = [fcntl.fcntl(fd, fcntl.F_DUPFD, 3) for fd in fds]
+        for fd in fds:
+            os.close(fd)
+        for target, fd in enumerate(streams):
             os.dup2(fd, target)
             os.close(fd)
         socket_file = os.environ[SOCKET_ENV]

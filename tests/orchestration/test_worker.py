@@ -214,3 +214,24 @@ def test_the_fingerprint_follows_code_not_what_runs_write(tmp_path):
 def test_the_socket_is_its_owners_alone(worker_home):
     home, _ = worker_home
     assert socket_path(home).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_worker_started_without_standard_streams_still_answers_on_the_callers(tmp_path,
+                                                                                inbox):
+    """Started as some service managers start daemons, stdin and stdout closed."""
+    home = tmp_path / "home"
+
+    def close_stdin_and_stdout():
+        os.close(0)
+        os.close(1)
+
+    worker = Started(home, ["worker"], preexec_fn=close_stdin_and_stdout)
+    try:
+        assert worker.wait_for(r"serving ", timeout=WORKER_START_TIMEOUT), worker.output()
+        with run_lock_held(home):
+            refused = run_ketreg(home, "run", "--inbox", str(inbox), timeout=300)
+        assert refused.returncode == 3
+        assert "another ketreg run is using" in refused.stdout
+        assert "ketreg run in pid" in worker.output()
+    finally:
+        assert stop(worker) == 0, worker.output()
