@@ -35,6 +35,10 @@ storage:
     class: RunHistoryStorage
     config:
       base_dir: {home}
+# The daemon's runs forked from `ketreg worker` when one serves this home.
+run_launcher:
+  module: orchestration.run_launcher
+  class: WorkerRunLauncher
 """
 
 

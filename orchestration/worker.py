@@ -27,6 +27,8 @@ from pathlib import Path
 
 # What the command line hands to a worker (the rest stays in-process).
 DELEGATED_COMMANDS = ("run", "rebuild")
+# A run the Dagster daemon launched (orchestration/run_launcher.py), by its run id.
+DAGSTER_RUN = "dagster-run"
 # Set in the worker and in its children: the dbt a child's run starts (`ketreg-dbt`)
 # is forked from the worker too, with dbt-core already imported (~2 s of each build).
 SOCKET_ENV = "KETREG_WORKER_SOCKET"
@@ -63,13 +65,7 @@ def run_on_worker(path: Path, program: str, argv: list[str]) -> int:
     command itself."""
     conn = _connect(path)
     with conn, conn.makefile("rb") as replies:
-        request = {"program": program, "argv": argv, "cwd": os.getcwd(),
-                   "env": dict(os.environ)}
-        socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
-        first = _reply(replies)
-        if first is None or "refused" in first:
-            raise WorkerUnavailable(first["refused"] if first else "the worker closed")
-        child = first["pid"]
+        child = _start(conn, replies, program, argv)
         # The run is the worker's child, not ours: an interrupt or a stop reaches it
         # only if passed on.
         forward = lambda signum, _frame: _kill(child, signum)  # noqa: E731
@@ -85,6 +81,23 @@ def run_on_worker(path: Path, program: str, argv: list[str]) -> int:
               "before it finished", file=sys.stderr)
         return 1
     return last["exit"]
+
+
+def start_on_worker(path: Path, program: str, argv: list[str]) -> int:
+    """Start `<program> <argv>` on the worker at `path` and return its pid at once,
+    leaving it to run on its own (a Dagster run the daemon launched)."""
+    conn = _connect(path)
+    with conn, conn.makefile("rb") as replies:
+        return _start(conn, replies, program, argv)
+
+
+def _start(conn: socket.socket, replies, program: str, argv: list[str]) -> int:
+    request = {"program": program, "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}
+    socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
+    first = _reply(replies)
+    if first is None or "refused" in first:
+        raise WorkerUnavailable(first["refused"] if first else "the worker closed")
+    return first["pid"]
 
 
 def dbt_main() -> None:
@@ -239,6 +252,18 @@ def _receive(conn: socket.socket) -> tuple[dict | None, list[int]]:
     return request, fds
 
 
+def _execute_dagster_run(run_id: str) -> int:
+    # What `dagster api execute_run` does in the process Dagster's default launcher starts.
+    import dagster as dg
+    from dagster._cli.api import _execute_run_command_body
+    from dagster._utils.interrupts import capture_interrupts
+
+    # An interrupt (a stop from Dagster, run_launcher.py) ends the run as cancelled.
+    with capture_interrupts(), dg.DagsterInstance.get() as instance:
+        return _execute_run_command_body(run_id, instance, lambda _event: None,
+                                         set_exit_code_on_failure=True)
+
+
 def _command(argv: list[str]) -> str:
     # Its name alone: arguments hold paths, and the worker's log is not theirs to keep.
     return next((arg for arg in argv if not arg.startswith("-")), "")
@@ -273,6 +298,9 @@ def _child(conn: socket.socket, request: dict, fds: list[int]) -> None:
             from dbt.cli.main import cli as dbt_cli
 
             dbt_cli.main(args=argv, prog_name="dbt")  # exits
+        if program == DAGSTER_RUN:
+            code = _execute_dagster_run(run_id=argv[0])
+            return
         from orchestration import cli
         from orchestration.defs.transform.project import put_venv_on_path
 

@@ -16,7 +16,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import psutil
 import pytest
 
 from orchestration.synthetic import generate_network
@@ -46,20 +45,6 @@ def stop(worker: Started) -> int:
     code = worker.process.wait(60)
     worker.kill()  # its children too, if a test left one behind
     return code
-
-
-def children(worker: Started) -> set[int]:
-    return {child.pid for child in psutil.Process(worker.process.pid).children()}
-
-
-def no_new_children_within(worker: Started, before: set[int], seconds: float) -> bool:
-    """The worker's own helpers (multiprocessing's resource tracker) stay; no run is left."""
-    deadline = time.monotonic() + seconds
-    while children(worker) - before:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 @contextmanager
@@ -127,7 +112,7 @@ def test_an_interrupt_stops_the_run_and_its_build_not_only_the_caller(worker_hom
     for path in (tmp_path / "day").iterdir():
         (more / f"{path.stem}_day{path.suffix}").write_bytes(path.read_bytes())
 
-    before = children(worker)
+    before = worker.children()
     run = Started(home, ["run", "--inbox", str(more)])
     assert run.wait_for(r"Running dbt command", timeout=600), run.output()
     time.sleep(1)  # into the build
@@ -136,7 +121,7 @@ def test_an_interrupt_stops_the_run_and_its_build_not_only_the_caller(worker_hom
     assert stopped.returncode != 0
     # Nothing of the run is left: neither the run nor its dbt build, both forked from the
     # worker, and the next run on the worker finishes what the interrupted one left.
-    assert no_new_children_within(worker, before, seconds=60)
+    assert worker.no_children_but(before, within=60)
     again = run_ketreg(home, "run", "--inbox", str(more))
     assert again.returncode == 0, again.stdout[-3000:]
     assert worker.process.poll() is None, "the worker outlives its runs"

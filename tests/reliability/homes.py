@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from orchestration.synthetic import generate_network
 
@@ -108,6 +109,20 @@ class Started:
                 raise RuntimeError(f"the run ended before {pattern} appeared")
             time.sleep(0.02)
         raise TimeoutError(f"no {pattern} within {timeout} s")
+
+    def children(self) -> set[int]:
+        """The pids of this process's children (a worker's: the runs forked from it)."""
+        return {child.pid for child in psutil.Process(self.process.pid).children()}
+
+    def no_children_but(self, kept: set[int], within: float) -> bool:
+        """True once no child is left but `kept` (a worker's own helpers, such as
+        multiprocessing's resource tracker); False if one still is after `within` s."""
+        deadline = time.monotonic() + within
+        while self.children() - kept:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
 
     def kill(self) -> int | None:
         """kill -9 of the whole process group; the exit code if it had already ended."""

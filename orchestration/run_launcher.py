@@ -1,0 +1,51 @@
+"""The run launcher of KETREG_HOME's Dagster instance (dagster.yaml, orchestration/run.py).
+
+Runs the Dagster daemon launches (the inbox sensor, the daily schedule) are forked from
+`ketreg worker` when one serves the home, as `ketreg run`'s are: without it each starts
+a Python process that imports the pipeline again (~7 s). Without a worker, or with a
+stale one, the run goes to Dagster's default launcher, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from dagster._core.launcher import DefaultRunLauncher, LaunchRunContext
+
+from orchestration.worker import DAGSTER_RUN, WorkerUnavailable, socket_path, start_on_worker
+
+# The pid of a run forked from the worker, for stopping it from the Dagster UI.
+WORKER_PID_TAG = "ketreg/worker_pid"
+
+
+class WorkerRunLauncher(DefaultRunLauncher):
+    def _home(self) -> Path:
+        # The instance lives in KETREG_HOME/dagster.
+        return Path(self._instance.root_directory).parent
+
+    def launch_run(self, context: LaunchRunContext) -> None:
+        run = context.dagster_run
+        try:
+            pid = start_on_worker(socket_path(self._home()), DAGSTER_RUN, [run.run_id])
+        except WorkerUnavailable:
+            super().launch_run(context)
+            return
+        self._instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(pid)})
+        self._run_ids.add(run.run_id)
+
+    def terminate(self, run_id: str) -> bool:
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            return False
+        pid = run.tags.get(WORKER_PID_TAG)
+        if pid is None:
+            return super().terminate(run_id)
+        self._instance.report_run_canceling(run)
+        # Dagster's own interrupt: the run stops its step, and passes it on to dbt.
+        try:
+            os.kill(int(pid), signal.SIGINT)
+        except ProcessLookupError:
+            return False
+        return True

@@ -1,0 +1,124 @@
+"""The Dagster instance's run launcher: a run the daemon launches (the sensor, the
+schedule) is forked from `ketreg worker` when one serves the home, runs to its end on
+its own, and can be stopped from Dagster; without a worker it goes to Dagster's default
+launcher. The daemon itself is exercised under `make soak` (tests/reliability)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster._core.definitions.reconstruct import (
+    ReconstructableJob,
+    ReconstructableRepository,
+)
+from dagster._core.launcher import LaunchRunContext
+
+from orchestration import settings as ketreg_settings
+from orchestration.defs.pipeline import JOB_NAME, run_config_for
+from orchestration.run import dagster_instance
+from orchestration.run_launcher import WORKER_PID_TAG, WorkerRunLauncher
+from orchestration.synthetic import generate_network
+from tests.reliability.homes import Started
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+WORKER_START_TIMEOUT = 180
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("KETREG_HOME", str(home))
+    monkeypatch.delenv("KETREG_WAREHOUSE", raising=False)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return home
+
+
+def _run_as_the_daemon_creates_it(instance: dg.DagsterInstance, inbox: Path) -> dg.DagsterRun:
+    from orchestration.definitions import defs
+
+    origin = ReconstructableJob(
+        ReconstructableRepository.for_module("orchestration.definitions", "defs",
+                                             working_directory=str(REPO)),
+        JOB_NAME, None, None, None,
+    ).get_python_origin()
+    return instance.create_run_for_job(
+        job_def=defs.resolve_job_def(JOB_NAME), run_config=run_config_for(str(inbox)),
+        job_code_origin=origin, status=dg.DagsterRunStatus.STARTING)
+
+
+def _finished(instance: dg.DagsterInstance, run_id: str, timeout: float) -> dg.DagsterRun:
+    deadline = time.monotonic() + timeout
+    while not (run := instance.get_run_by_id(run_id)).is_finished:
+        assert time.monotonic() < deadline, f"run {run_id} still {run.status}"
+        time.sleep(0.5)
+    return run
+
+
+def test_a_run_the_daemon_launches_is_forked_from_the_worker(home, tmp_path):
+    inbox = tmp_path / "inbox"
+    files = generate_network(inbox, patients=120, sites=2, seed=31, progress=False).files
+    worker = Started(home, ["worker"])
+    try:
+        assert worker.wait_for(r"serving ", timeout=WORKER_START_TIMEOUT), worker.output()
+        with dagster_instance(ketreg_settings.load()) as instance:
+            assert isinstance(instance.run_launcher, WorkerRunLauncher)
+            run = _run_as_the_daemon_creates_it(instance, inbox)
+            instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+
+            pid = instance.get_run_by_id(run.run_id).tags[WORKER_PID_TAG]
+            assert f"dagster-run {run.run_id} in pid {pid}" in worker.output()
+            finished = _finished(instance, run.run_id, timeout=600)
+        assert finished.status == dg.DagsterRunStatus.SUCCESS, worker.output()[-3000:]
+        con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+        try:
+            loaded = con.execute("select count(*) from ops.ingest_manifest "
+                                 "where run_id = ?", [run.run_id]).fetchone()[0]
+        finally:
+            con.close()
+        assert loaded == len(files)
+        assert (home / "snapshot" / "dashboard.duckdb").exists()
+    finally:
+        worker.kill()
+
+
+def test_a_run_on_the_worker_can_be_stopped_from_dagster(home, tmp_path):
+    inbox = tmp_path / "inbox"
+    generate_network(inbox, patients=120, sites=2, seed=32, progress=False)
+    worker = Started(home, ["worker"])
+    try:
+        assert worker.wait_for(r"serving ", timeout=WORKER_START_TIMEOUT), worker.output()
+        helpers = worker.children()
+        with dagster_instance(ketreg_settings.load()) as instance:
+            run = _run_as_the_daemon_creates_it(instance, inbox)
+            instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+            # Into the dbt build: its target folder is made just before dbt starts.
+            build = ketreg_settings.load().dbt_target_dir / run.run_id
+            deadline = time.monotonic() + 600
+            while not build.exists():
+                assert time.monotonic() < deadline and not instance.get_run_by_id(
+                    run.run_id).is_finished, "the run ended before its dbt build"
+                time.sleep(0.1)
+            assert instance.run_launcher.terminate(run.run_id)
+            finished = _finished(instance, run.run_id, timeout=120)
+            assert finished.status == dg.DagsterRunStatus.CANCELED
+            assert not instance.run_launcher.terminate(run.run_id), "already stopped"
+        # Neither the run nor its dbt build, both forked from the worker, is left.
+        assert worker.no_children_but(helpers, within=60)
+    finally:
+        worker.kill()
+
+
+def test_without_a_worker_the_run_goes_to_dagsters_default_launcher(home, tmp_path):
+    with dagster_instance(ketreg_settings.load()) as instance:
+        run = _run_as_the_daemon_creates_it(instance, tmp_path)
+        # The default launcher hands runs to the code location's gRPC server, which the
+        # daemon's workspace provides; here there is none, and it says so.
+        with pytest.raises(dg.DagsterInvariantViolationError, match="requires a workspace"):
+            instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+        assert WORKER_PID_TAG not in instance.get_run_by_id(run.run_id).tags
