@@ -3,10 +3,11 @@
 Every `ketreg run` pays ~6 s of imports (Great Expectations, dagster-dbt with dbt-core,
 Dagster) before its first file is read: a fifth of a day's incremental run. A worker,
 left running beside the dashboards, imports them once and forks a child for each
-`ketreg run` or `ketreg rebuild`; the child runs the command exactly as the command
-line would, on the caller's own standard input, output and error (passed over the
-socket), in its working directory and with its environment, and the caller exits with
-the child's exit code.
+`ketreg run` or `ketreg rebuild`, for the dbt build such a run starts (`ketreg-dbt`),
+and for each run the Dagster daemon launches (run_launcher.py). The child runs the
+command exactly as the command line would, on the caller's own standard input, output
+and error (passed over the socket), in its working directory and with its environment,
+and the caller exits with the child's exit code.
 
 The socket is KETREG_HOME/worker.sock, readable by its owner alone. Without a worker,
 or with one whose code is older than the checkout (a `git pull`, a `uv sync`), the
