@@ -22,12 +22,11 @@ from orchestration.defs.pipeline import JOB_NAME, run_config_for
 from orchestration.run import dagster_instance
 from orchestration.run_launcher import WORKER_PID_TAG, WorkerRunLauncher
 from orchestration.synthetic import generate_network
-from tests.reliability.homes import Started
+from tests.reliability.homes import start_worker
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-WORKER_START_TIMEOUT = 180
 
 
 @pytest.fixture
@@ -63,9 +62,8 @@ def _finished(instance: dg.DagsterInstance, run_id: str, timeout: float) -> dg.D
 def test_a_run_the_daemon_launches_is_forked_from_the_worker(home, tmp_path):
     inbox = tmp_path / "inbox"
     files = generate_network(inbox, patients=120, sites=2, seed=31, progress=False).files
-    worker = Started(home, ["worker"])
+    worker = start_worker(home)
     try:
-        assert worker.wait_for(r"serving ", timeout=WORKER_START_TIMEOUT), worker.output()
         with dagster_instance(ketreg_settings.load()) as instance:
             assert isinstance(instance.run_launcher, WorkerRunLauncher)
             run = _run_as_the_daemon_creates_it(instance, inbox)
@@ -90,9 +88,8 @@ def test_a_run_the_daemon_launches_is_forked_from_the_worker(home, tmp_path):
 def test_a_run_on_the_worker_can_be_stopped_from_dagster(home, tmp_path):
     inbox = tmp_path / "inbox"
     generate_network(inbox, patients=120, sites=2, seed=32, progress=False)
-    worker = Started(home, ["worker"])
+    worker = start_worker(home)
     try:
-        assert worker.wait_for(r"serving ", timeout=WORKER_START_TIMEOUT), worker.output()
         helpers = worker.children()
         with dagster_instance(ketreg_settings.load()) as instance:
             run = _run_as_the_daemon_creates_it(instance, inbox)

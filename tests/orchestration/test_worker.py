@@ -26,18 +26,12 @@ from tests.reliability.homes import (
     differences,
     ketreg_env,
     run_ketreg,
+    start_worker,
 )
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-WORKER_START_TIMEOUT = 180
-
-
-def start_worker(home: Path) -> Started:
-    worker = Started(home, ["worker"])
-    assert worker.wait_for(r"serving ", timeout=WORKER_START_TIMEOUT), worker.output()
-    return worker
 
 
 def stop(worker: Started) -> int:
@@ -129,7 +123,7 @@ def test_an_interrupt_stops_the_run_and_its_build_not_only_the_caller(worker_hom
 
 def test_a_second_worker_for_the_same_home_is_refused(worker_home):
     home, _ = worker_home
-    second = run_ketreg(home, "worker", timeout=WORKER_START_TIMEOUT)
+    second = run_ketreg(home, "worker", timeout=300)
     assert second.returncode == 3
     assert "a worker already serves" in second.stdout
 
@@ -164,7 +158,7 @@ def test_a_worker_older_than_the_code_steps_aside(tmp_path, inbox):
         cwd=REPO, env=ketreg_env(home), stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True)
     try:
-        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        deadline = time.monotonic() + 180
         while "serving" not in (home / "worker.log").read_text():
             assert worker.poll() is None and time.monotonic() < deadline
             time.sleep(0.1)
@@ -212,7 +206,7 @@ def test_a_worker_started_without_standard_streams_still_answers_on_the_callers(
 
     worker = Started(home, ["worker"], preexec_fn=close_stdin_and_stdout)
     try:
-        assert worker.wait_for(r"serving ", timeout=WORKER_START_TIMEOUT), worker.output()
+        assert worker.wait_for(r"serving ", timeout=180), worker.output()
         with run_lock_held(home):
             refused = run_ketreg(home, "run", "--inbox", str(inbox), timeout=300)
         assert refused.returncode == 3

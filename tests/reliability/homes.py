@@ -46,6 +46,14 @@ KETREG = "orchestration.cli"
 KETREG_WITH_FAULT = "tests.reliability.faults"
 
 
+def start_worker(home: Path, timeout: float = 180) -> Started:
+    """`ketreg worker` for `home`, once it serves (its imports take a while)."""
+    worker = Started(home, ["worker"])
+    if not worker.wait_for(r"serving ", timeout=timeout):
+        raise RuntimeError(f"ketreg worker did not start:\n{worker.output()}")
+    return worker
+
+
 def run_ketreg(home: Path, *args: str, timeout: float = RUN_TIMEOUT,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`ketreg ARGS` to completion, killed (with its children) if it outlives `timeout`."""
