@@ -279,3 +279,99 @@ def test_every_var_is_in_the_definitions_hash():
     macro = (DBT_PROJECT / "macros" / "incremental_by_patient.sql").read_text()
     listed = re.search(r"definition_vars = \[(.*?)\]", macro, re.S).group(1)
     assert set(re.findall(r"'(\w+)'", listed)) == project_vars
+
+
+# Key tests of incremental models read the rows built since the last passing build
+# (macros/tested_through.sql).
+
+UNIQUE_SCORED = "unique_int_assessments_scored_assessment_id"
+
+
+def passing_build_record(path: Path) -> dict:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return rows(con, "select * from main.dbt_tested_through")[0]
+    finally:
+        con.close()
+
+
+def plant_duplicate(path: Path, patient: str, through: int) -> str:
+    """A second copy of one of the patient's scored administrations, as a faulty build
+    that took in load `through` would have written it; returns its assessment_id."""
+    con = duckdb.connect(str(path))
+    try:
+        [(assessment_id,)] = con.execute(
+            "insert into intermediate.int_assessments_scored "
+            "select * replace (? as _through_load_id) from intermediate.int_assessments_scored "
+            "where patient_key = ? order by assessment_id limit 1 returning assessment_id",
+            [through, patient],
+        ).fetchall()
+        return assessment_id
+    finally:
+        con.close()
+
+
+def remove_duplicate(path: Path, assessment_id: str) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("delete from intermediate.int_assessments_scored where rowid = ("
+                    "select max(rowid) from intermediate.int_assessments_scored "
+                    "where assessment_id = ?)", [assessment_id])
+    finally:
+        con.close()
+
+
+def failing_tests(result) -> set[str]:
+    return set(re.findall(r"FAIL \d+ (\w+)", result.stdout))
+
+
+def test_a_passing_build_records_the_load_it_took_in(stepped):
+    assert passing_build_record(stepped["incremental"])["through_load_id"] == LAST_LOAD
+    assert passing_build_record(stepped["full"])["through_load_id"] == LAST_LOAD
+
+
+def test_a_failing_key_test_stays_failing_until_mended(stepped):
+    """A faulty row stays under test, whatever later loads bring, until it is mended; only
+    then does the record move on."""
+    path = stepped["root"] / "faulty.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    before = passing_build_record(path)
+    # pat-a04 is no load's: only the key test can find the copy.
+    duplicate = plant_duplicate(path, "pat-a04", through=LAST_LOAD)
+
+    failed = run_dbt(path, stepped["root"] / "target", "build", *SKIP_UNIT_TESTS)
+    assert failed.returncode != 0 and failing_tests(failed) == {UNIQUE_SCORED}
+    assert passing_build_record(path) == before
+
+    load(path, LAST_LOAD + 1, "raw.patients", [_patient("pat-e01", A, "TRD")])
+    failed_again = run_dbt(path, stepped["root"] / "target", "build", *SKIP_UNIT_TESTS)
+    assert failing_tests(failed_again) == {UNIQUE_SCORED}
+    assert passing_build_record(path) == before
+
+    remove_duplicate(path, duplicate)
+    build(path, stepped["root"] / "target")
+    assert passing_build_record(path)["through_load_id"] == LAST_LOAD + 1
+
+
+def test_rows_of_earlier_passing_builds_are_not_read_again(stepped):
+    """The cost of a key test follows the new rows. A row an earlier build wrote and its
+    tests passed is not read again, unless nothing records a passing build."""
+    path = stepped["root"] / "old_fault.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    plant_duplicate(path, "pat-a04", through=1)  # as if load 1's build had written it
+    build(path, stepped["root"] / "target")
+
+    con = duckdb.connect(str(path))
+    con.execute("drop table main.dbt_tested_through")
+    con.close()
+    whole = run_dbt(path, stepped["root"] / "target", "test", "--select", UNIQUE_SCORED)
+    assert whole.returncode != 0 and failing_tests(whole) == {UNIQUE_SCORED}
+
+
+def test_a_build_of_part_of_the_project_records_nothing(stepped):
+    path = stepped["root"] / "partial.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    before = passing_build_record(path)
+    load(path, LAST_LOAD + 1, "raw.patients", [_patient("pat-e01", A, "TRD")])
+    build(path, stepped["root"] / "target", "--select", "stg_raw__patient_loads+")
+    assert passing_build_record(path) == before

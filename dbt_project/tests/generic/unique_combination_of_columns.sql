@@ -1,16 +1,20 @@
 {#-
     The columns together identify a row: no combination occurs twice.
 
-    incremental_key (optional), for an append-only table with a _load_id
-    (raw.*): only values of this column that got rows since the last build
-    are checked, against all their rows, old ones included. Older rows were
-    checked by the builds that loaded them, and a failure keeps the watermark
-    where it was (see last_built_load), so the check stays complete while its
-    cost follows the new loads. Every row is checked on a first build and
-    under --full-refresh.
+    Only combinations whose first column's value is among the rows to check
+    are read, each against all its rows, old ones included:
+    - on a patient-incremental model, the rows built since the last passing
+      build (macros/tested_through.sql);
+    - with incremental_key, for an append-only table with a _load_id (raw.*),
+      the values of that column that got rows since the last build. Older rows
+      were checked by the builds that loaded them, and a failure keeps the
+      watermark where it was (see last_built_load), so the check stays
+      complete while its cost follows the new loads.
+    Every row is checked on a first build and under --full-refresh.
 -#}
 {% test unique_combination_of_columns(model, combination_of_columns, incremental_key=none) %}
     {%- set columns = combination_of_columns | join(', ') %}
+    {%- set rebuilt = rows_built_since_tested(model) %}
     select {{ columns }}, count(*) as n_rows
     from {{ model }}
     {%- if incremental_key is not none %}
@@ -18,6 +22,10 @@
         select {{ incremental_key }}
         from {{ model }}
         where _load_id > {{ last_built_load() }}
+    )
+    {%- elif rebuilt %}
+    where {{ combination_of_columns[0] }} in (
+        select {{ combination_of_columns[0] }} from {{ model }} where {{ rebuilt }}
     )
     {%- endif %}
     group by {{ columns }}

@@ -1,0 +1,98 @@
+{#-
+    Key tests whose cost follows the new data.
+
+    A uniqueness test over a patient-incremental model (replace_patients,
+    macros/incremental_by_patient.sql) reads the keys of the rows built since
+    the last build whose every data test passed, and checks each of them
+    against all rows, old ones included. Older rows passed then, and the
+    incremental runs since have not touched them.
+
+    The bound is the load that passing build had taken in, kept in
+    main.dbt_tested_through by the on-run-end hook below. Rows carry the load
+    their build had taken in (_through_load_id), and loads only grow, so every
+    row built after that build carries that load or a later one: ">=" and not
+    ">", so that a row rebuilt without any new load (a definition changed, a
+    model emptied and built again) is read too. A build with a failing,
+    erroring or skipped node records nothing: its rows are checked again by
+    every build until one passes. Every row is read on a first build, under
+    --full-refresh, and by a warn-severity test, whose count is of all rows.
+-#}
+
+
+{% macro tested_through_relation() -%}
+    {{- return(api.Relation.create(
+        database=target.database, schema=target.schema, identifier='dbt_tested_through'
+    )) -}}
+{%- endmacro %}
+
+
+{#- The load the last passing build had taken in; -1 when every row must be read. -#}
+{% macro tested_through_load() -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{- return(-1) -}}
+    {%- endif -%}
+    {%- set relation = tested_through_relation() -%}
+    {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+        {{- return(-1) -}}
+    {%- endif -%}
+    {%- set rows = run_query('select through_load_id from ' ~ relation).rows -%}
+    {{- return(rows[0][0] if rows else -1) -}}
+{%- endmacro %}
+
+
+{#-
+    The condition on `model`'s rows a key test needs to read the keys of, or
+    none when it must read every row: `model` is not a patient-incremental
+    model (or is one filtered by a test's `where`), the test only warns, or no
+    build has passed yet.
+-#}
+{% macro rows_built_since_tested(model) -%}
+    {%- if not execute or model is string or config.get('severity', 'error') | lower != 'error' -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set incremental = graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('config.incremental_strategy', 'equalto', 'replace_patients')
+        | selectattr('schema', 'equalto', model.schema)
+        | selectattr('alias', 'equalto', model.identifier)
+        | list -%}
+    {%- set since = tested_through_load() if incremental else -1 -%}
+    {{- return('_through_load_id >= ' ~ since if since >= 0 else none) -}}
+{%- endmacro %}
+
+
+{#-
+    on-run-end: record the load this build had taken in, when every data test
+    of the project ran and every node passed (a warning passes).
+-#}
+{% macro record_tested_through(results) -%}
+    {%- if not execute -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set passing = ['success', 'pass', 'warn', 'no-op'] -%}
+    {%- set failed = results | rejectattr('status', 'in', passing) | list -%}
+    {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+        | map(attribute='unique_id') | list -%}
+    {%- set untested = tests | reject('in', selected_resources) | list -%}
+    {%- if failed or untested or not tests -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set relation = tested_through_relation() -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.stg_raw__patient_loads'] -%}
+    {%- set patient_loads = adapter.get_relation(
+        database=node.database, schema=node.schema, identifier=node.alias
+    ) -%}
+    {%- call statement('record_tested_through') -%}
+        create table if not exists {{ relation }} (
+            through_load_id bigint not null,
+            invocation_id varchar not null,
+            recorded_at timestamp not null
+        );
+        delete from {{ relation }};
+        insert into {{ relation }}
+        select coalesce(max(last_load_id), 0), '{{ invocation_id }}', current_localtimestamp()
+        from {{ patient_loads }};
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
+    {{- return('') -}}
+{%- endmacro %}
