@@ -315,7 +315,6 @@ def run_dbt(warehouse: Path, target: Path, *args: str) -> subprocess.CompletedPr
     env = {
         **os.environ,
         "KETREG_WAREHOUSE": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     return subprocess.run(
         [
@@ -603,3 +602,13 @@ def test_dbt_duckdb_is_bounded_by_the_registry_memory_limit(tmp_path, monkeypatc
     assert result.returncode == 0, result.stdout[-3000:]
     shown = json.loads(result.stdout[result.stdout.index("{"):])
     assert shown["show"] == [{"memory_limit": "953.6 MiB"}]  # DuckDB's 1GB, in MiB
+
+
+def test_dbt_sends_nothing_to_dbt_labs(tmp_path, monkeypatch):
+    """dbt sends usage events by default; the project turns them off for every invocation."""
+    monkeypatch.delenv("DBT_SEND_ANONYMOUS_USAGE_STATS", raising=False)
+    result = run_dbt(tmp_path / "warehouse.duckdb", tmp_path / "target", "parse",
+                     "--log-level-file", "debug")
+    assert result.returncode == 0, result.stdout[-3000:]
+    log = (tmp_path / "target" / "logs" / "dbt.log").read_text()
+    assert "'send_anonymous_usage_stats': 'False'" in log
