@@ -1,4 +1,9 @@
-"""Measuring tools for the benchmarks: wall time, and peak memory of a process tree."""
+"""Measuring tools for the benchmarks: wall time, and peak memory of a process tree.
+
+Memory is the proportional set size (PSS), summed over the tree: a page shared by n
+processes counts 1/n in each. A run forked from `ketreg worker` shares the worker's
+pages until it writes them; summing resident sizes (RSS) would count those twice.
+"""
 
 from __future__ import annotations
 
@@ -16,25 +21,25 @@ import psutil
 @dataclass(frozen=True)
 class Measured:
     seconds: float
-    peak_rss_bytes: int
+    peak_bytes: int  # PSS summed over the process tree
     returncode: int
 
 
-def _tree_rss(root: psutil.Process) -> int:
+def _tree_pss(root: psutil.Process) -> int:
     try:
         processes = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return 0
     total = 0
     for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += process.memory_info().rss
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += process.memory_full_info().pss
     return total
 
 
 def run_command(args: list[str], env: dict[str, str] | None = None, log: Path | None = None,
                 poll_seconds: float = 0.2, beside: psutil.Process | None = None) -> Measured:
-    """Run a command to completion; peak RSS is summed over its whole process tree
+    """Run a command to completion; peak memory (PSS) is summed over its whole process tree
     (dbt runs in a child of `ketreg run`), and over `beside`'s (the worker a run is forked
     from, its children), sampled every `poll_seconds`."""
     env = {**os.environ, **(env or {})}
@@ -48,7 +53,7 @@ def run_command(args: list[str], env: dict[str, str] | None = None, log: Path | 
         nonlocal peak
         root = psutil.Process(process.pid)
         while not done.is_set():
-            peak = max(peak, _tree_rss(root) + (_tree_rss(beside) if beside else 0))
+            peak = max(peak, _tree_pss(root) + (_tree_pss(beside) if beside else 0))
             done.wait(poll_seconds)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -59,7 +64,7 @@ def run_command(args: list[str], env: dict[str, str] | None = None, log: Path | 
     sampler.join()
     if log:
         out.close()
-    return Measured(seconds=elapsed, peak_rss_bytes=peak, returncode=returncode)
+    return Measured(seconds=elapsed, peak_bytes=peak, returncode=returncode)
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:

@@ -106,8 +106,9 @@ Targets:
 - **cold run**: `ketreg run` on an empty `KETREG_HOME`, to a published snapshot: ingest,
   `dbt build`, the GX suites on the marts, publish. It runs on `ketreg worker`, started
   beforehand as a deployment starts it once (its ~7 s of imports are not a run's). Peak
-  memory is summed over the process trees of the command and of the worker (the run and
-  its dbt build are the worker's children), sampled every 0.2 s.
+  memory is the proportional set size (PSS) summed over the process trees of the command
+  and of the worker (the run and its dbt build are the worker's children), sampled every
+  0.2 s: a page a forked run shares with the worker counts once.
 - **incremental**: one more export of about 0.2% of the network's patients, then
   `ketreg run` again on the worker; three such days in turn, and the median day is
   reported (each day's seconds are in bench/out/results.json), as one short run swings

@@ -157,10 +157,10 @@ def run_tier(tier: str, out: Path, progress: tqdm) -> TierResult:
         tier=tier, patients=patients, rows=rows, inbox_mb=round(inbox_mb, 1),
         generate_s=round(generate_s, 2), floor_s=round(floor_s, 2),
         ingest_s=round(ingest.seconds, 2), cold_s=round(cold.seconds, 2),
-        cold_peak_mb=round(cold.peak_rss_bytes / 1e6), incremental_patients=day_patients,
+        cold_peak_mb=round(cold.peak_bytes / 1e6), incremental_patients=day_patients,
         incremental_s=round(incremental.seconds, 2),
         incremental_days_s=[round(m.seconds, 2) for m in days],
-        incremental_peak_mb=round(max(m.peak_rss_bytes for m in days) / 1e6),
+        incremental_peak_mb=round(max(m.peak_bytes for m in days) / 1e6),
         incremental_own_process_s=round(own_process.seconds, 2), pages=pages,
     )
 
