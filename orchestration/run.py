@@ -39,6 +39,11 @@ storage:
 run_launcher:
   module: orchestration.run_launcher
   class: WorkerRunLauncher
+# The daemon marks failed a run whose process has ended without saying so
+# (orchestration/run_launcher.py), and one stuck starting or stopping for 3 minutes.
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 30
 """
 
 

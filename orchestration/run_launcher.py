@@ -4,6 +4,10 @@ Runs the Dagster daemon launches (the inbox sensor, the daily schedule) are fork
 `ketreg worker` when one serves the home, as `ketreg run`'s are: without it each starts
 a Python process that imports the pipeline again (~7 s). Without a worker, or with a
 stale one, the run goes to Dagster's default launcher, as before.
+
+Run monitoring (dagster.yaml) asks the launcher whether a run's process still lives: a
+run whose forked process died (killed, out of memory) is marked failed rather than left
+STARTED for ever, which would also hold the warehouse's pool.
 """
 
 from __future__ import annotations
@@ -12,12 +16,21 @@ import os
 import signal
 from pathlib import Path
 
-from dagster._core.launcher import DefaultRunLauncher, LaunchRunContext
+import psutil
+from dagster import DagsterRun
+from dagster._core.launcher import (
+    CheckRunHealthResult,
+    DefaultRunLauncher,
+    LaunchRunContext,
+    WorkerStatus,
+)
 
 from orchestration.worker import DAGSTER_RUN, WorkerUnavailable, socket_path, start_on_worker
 
-# The pid of a run forked from the worker, for stopping it from the Dagster UI.
+# The pid of a run forked from the worker, for stopping it from the Dagster UI, and its
+# start time, so that a pid the system reused later is not taken for the run's.
 WORKER_PID_TAG = "ketreg/worker_pid"
+WORKER_PID_STARTED_TAG = "ketreg/worker_pid_started"
 
 
 class WorkerRunLauncher(DefaultRunLauncher):
@@ -32,8 +45,24 @@ class WorkerRunLauncher(DefaultRunLauncher):
         except WorkerUnavailable:
             super().launch_run(context)
             return
-        self._instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(pid)})
+        self._instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(pid),
+                                                 WORKER_PID_STARTED_TAG: _started(pid)})
         self._run_ids.add(run.run_id)
+
+    @property
+    def supports_check_run_worker_health(self) -> bool:
+        return True
+
+    def check_run_worker_health(self, run: DagsterRun) -> CheckRunHealthResult:
+        pid = run.tags.get(WORKER_PID_TAG)
+        if pid is None:
+            # Started by the default launcher, which Dagster does not check either.
+            return CheckRunHealthResult(WorkerStatus.RUNNING, "not forked from ketreg worker")
+        started = run.tags.get(WORKER_PID_STARTED_TAG)
+        if started and _started(int(pid)) == started:
+            return CheckRunHealthResult(WorkerStatus.RUNNING)
+        return CheckRunHealthResult(
+            WorkerStatus.FAILED, f"its process {pid}, forked from ketreg worker, has ended")
 
     def terminate(self, run_id: str) -> bool:
         run = self._instance.get_run_by_id(run_id)
@@ -49,3 +78,14 @@ class WorkerRunLauncher(DefaultRunLauncher):
         except ProcessLookupError:
             return False
         return True
+
+
+def _started(pid: int) -> str:
+    """When the process began, or "" when it has ended (a zombie has ended too)."""
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return ""
+        return repr(process.create_time())
+    except psutil.NoSuchProcess:
+        return ""

@@ -1,21 +1,28 @@
 """The Dagster instance's run launcher: a run the daemon launches (the sensor, the
 schedule) is forked from `ketreg worker` when one serves the home, runs to its end on
 its own, and can be stopped from Dagster; without a worker it goes to Dagster's default
-launcher. The daemon itself is exercised under `make soak` (tests/reliability)."""
+launcher. A run whose forked process died is marked failed by run monitoring. The daemon
+itself is exercised under `make soak` (tests/reliability)."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import signal
 import time
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import psutil
 import pytest
 from dagster._core.definitions.reconstruct import (
     ReconstructableJob,
     ReconstructableRepository,
 )
-from dagster._core.launcher import LaunchRunContext
+from dagster._core.launcher import LaunchRunContext, WorkerStatus
+from dagster._daemon.monitoring.run_monitoring import monitor_started_run
 
 from orchestration import settings as ketreg_settings
 from orchestration.defs.pipeline import JOB_NAME, run_config_for
@@ -119,3 +126,35 @@ def test_without_a_worker_the_run_goes_to_dagsters_default_launcher(home, tmp_pa
         with pytest.raises(dg.DagsterInvariantViolationError, match="requires a workspace"):
             instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
         assert WORKER_PID_TAG not in instance.get_run_by_id(run.run_id).tags
+
+
+def test_a_run_whose_forked_process_died_is_marked_failed(home, tmp_path):
+    inbox = tmp_path / "inbox"
+    generate_network(inbox, patients=120, sites=2, seed=33, progress=False)
+    worker = start_worker(home)
+    try:
+        with dagster_instance(ketreg_settings.load()) as instance:
+            assert instance.run_monitoring_enabled
+            run = _run_as_the_daemon_creates_it(instance, inbox)
+            instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+            deadline = time.monotonic() + 120
+            while (started := instance.get_run_by_id(run.run_id)).status != \
+                    dg.DagsterRunStatus.STARTED:
+                assert time.monotonic() < deadline, started.status
+                time.sleep(0.1)
+            health = instance.run_launcher.check_run_worker_health(started)
+            assert health.status == WorkerStatus.RUNNING
+
+            pid = int(started.tags[WORKER_PID_TAG])
+            os.kill(pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+            with contextlib.suppress(psutil.NoSuchProcess):
+                psutil.Process(pid).wait(30)  # gone, or a zombie the worker has not reaped
+            # What the daemon's run monitoring does with each STARTED run.
+            [record] = instance.get_run_records(dg.RunsFilter(run_ids=[run.run_id]))
+            monitor_started_run(instance, None, record, logging.getLogger("run_monitoring"))
+            failed = instance.get_run_by_id(run.run_id)
+            assert failed.status == dg.DagsterRunStatus.FAILURE
+            [event] = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
+            assert f"its process {pid}, forked from ketreg worker, has ended" in event.message
+    finally:
+        worker.kill()
