@@ -68,6 +68,7 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
     with warehouse.get_connection() as con:
         load.ensure_warehouse(con)
         known = inbox.known_fingerprints(con)
+        settled = load.settled_statuses(con, [path.name for path in files])
         recorded: list[inbox.InboxFile] = []
         for i, path in enumerate(files, start=1):
             try:
@@ -78,6 +79,7 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
             outcome = load.ingest_file(
                 con, fingerprinted, rejected_dir=settings.rejected_dir,
                 archive_dir=settings.archive_dir, run_id=context.run.run_id, loaded_at=loaded_at,
+                settled=settled,
             )
             if path.exists():  # a rejected file has left the inbox
                 recorded.append(fingerprinted)

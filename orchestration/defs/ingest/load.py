@@ -90,8 +90,27 @@ def archived_files(archive_dir: Path) -> dict[str, Path]:
             if path.is_file() and not path.name.endswith(".partial")}
 
 
-def _manifest_lookup(con: duckdb.DuckDBPyConnection, file: InboxFile):
+def settled_statuses(con: duckdb.DuckDBPyConnection,
+                     names: list[str]) -> dict[tuple[str, str], str]:
+    """The manifest's status of each (SHA-256, file name) it holds under these names.
+
+    One query for a whole inbox, which keeps every file a clinic ever sent: a query a
+    file would make each run's cost grow with the inbox's history. Only the file of
+    that name can record a pair of that name, so what a run records does not change
+    the answer for its other files.
+    """
+    rows = con.execute(
+        "select file_sha256, file_name, status from ops.ingest_manifest "
+        "where file_name in (select unnest(?::varchar[]))", [names],
+    ).fetchall()
+    return {(sha, name): status for sha, name, status in rows}
+
+
+def _manifest_lookup(con: duckdb.DuckDBPyConnection, file: InboxFile,
+                     settled: dict[tuple[str, str], str] | None):
     """(status for this exact name, earliest row for these bytes under any name)."""
+    if settled is not None and (recorded := settled.get((file.sha256, file.name))):
+        return recorded, None  # nothing more is needed of a file recorded before
     rows = con.execute(
         "select file_name, status from ops.ingest_manifest where file_sha256 = ? "
         "order by load_id",
@@ -144,9 +163,13 @@ def ingest_file(
     archive_dir: Path,
     run_id: str,
     loaded_at: datetime,
+    settled: dict[tuple[str, str], str] | None = None,
 ) -> FileOutcome | None:
-    """Process one inbox file; None when this exact file was recorded before."""
-    seen_status, first_seen = _manifest_lookup(con, file)
+    """Process one inbox file; None when this exact file was recorded before.
+
+    `settled`, from settled_statuses, spares a query for a file recorded before.
+    """
+    seen_status, first_seen = _manifest_lookup(con, file, settled)
     if seen_status is not None:
         if seen_status in _REJECTED and file.path.exists():
             # A crash came between recording the rejection and removing the file.

@@ -116,6 +116,19 @@ def test_rerun_on_the_same_inbox_changes_nothing(with_patient):
     assert _snapshot(with_patient) == before
 
 
+def test_new_bytes_under_a_name_already_loaded_are_a_new_file(with_patient):
+    """A cumulative export rewritten under its old name: its identity is its bytes."""
+    name = "sessions_ANC-01_cumulative.csv"
+    with_patient.drop(name, [SESSIONS_HEADER, session_row()])
+    with_patient.ingest()
+    with_patient.drop(name, [SESSIONS_HEADER, session_row(), session_row("S-2")])
+    (outcome,) = with_patient.ingest()
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_unchanged) == ("LOADED", 2, 1)
+    assert with_patient.all("select file_name from ops.ingest_manifest "
+                            "where entity = 'sessions'") == [(name,), (name,)]
+    assert with_patient.one("select count(distinct session_id) from raw.sessions") == (2,)
+
+
 def test_rejected_bytes_arriving_again_are_rejected_again(registry):
     content = [PATIENTS_HEADER + ",email", "pat0001,ANC-01,1978,F,TRD,4,2026-01-05,a@b.org"]
     registry.drop("patients_ANC-01_2026-03-01.csv", content)
