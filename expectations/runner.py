@@ -67,7 +67,8 @@ def validate_table(
     by GX on the frame value_groups.py gives it, for most the distinct values (or distinct
     properties: null-ness, length) of the columns it reads: the same verdict as every row
     at a fraction of the cost. An expectation that fails there is judged again on the
-    rows themselves, so that its counts are of rows.
+    rows themselves, so that its counts are of rows; one that passes there keeps its
+    verdict alone (GX's counts would be of that frame's few rows).
     """
     if not _TABLE_NAME.match(table):
         raise ValueError(f"not a plain table name: {table!r}")
@@ -116,7 +117,7 @@ def _judge(
                     f"({_few_rows(part, column, types, table_sql)})")
             frame = _side_by_side([con.sql(" union all ".join(sqls)).df()
                                    for sqls in stacked.values()])
-            judged = workspace.validate(group.suite, frame, asset_name=table)
+            judged = workspace.validate(group.suite, frame, asset_name=table, counts=False)
             if judged.success:
                 return judged.results, judged.meta
         # A column missing, or a value failing: each column on its own, for its own counts.
@@ -133,8 +134,11 @@ def _judge(
         Frame.HEADER: f"select * from {table_sql} limit 0",
         Frame.ROWS: rows_sql,
     }.get(group.frame) or (_few_rows(group, columns, types, table_sql) if columns else rows_sql)
-    judged = workspace.validate(group.suite, con.sql(frame_sql).df(), asset_name=table)
-    if not judged.success and group.frame not in (Frame.HEADER, Frame.ROWS):
+    # A frame of few rows gives verdicts only: counts of its rows would mean nothing.
+    few_rows = group.frame not in (Frame.HEADER, Frame.ROWS)
+    judged = workspace.validate(group.suite, con.sql(frame_sql).df(), asset_name=table,
+                                counts=not few_rows)
+    if not judged.success and few_rows:
         judged = workspace.validate(group.suite, con.sql(rows_sql).df(), asset_name=table)
     return judged.results, judged.meta
 

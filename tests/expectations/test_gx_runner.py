@@ -53,6 +53,17 @@ def test_a_table_judged_on_distinct_values_counts_like_one_frame_of_every_row(wa
     assert table.evaluated == whole.evaluated == len(build_suite("sessions").expectations)
 
 
+def test_no_result_counts_the_rows_of_a_frame_smaller_than_the_table(warehouse):
+    # The data docs show each result's counts: a distinct route judged as one row must
+    # not read "1 row" beside a table of 5,000.
+    warehouse.execute(MANY_SESSIONS)
+    table = validate_table(warehouse, "raw.sessions", "sessions")
+    assert table.success
+    counted = {r["result"]["element_count"] for r in table.raw["results"]
+               if "element_count" in r["result"]}
+    assert counted == {5000}
+
+
 def test_identifiers_judged_on_their_lengths_and_nulls_count_every_bad_row(warehouse):
     # 5,000 distinct ids shrink to a row per (length, null-ness): the verdict and its
     # counts must still be those of every row.
