@@ -40,10 +40,12 @@ run_launcher:
   module: orchestration.run_launcher
   class: WorkerRunLauncher
 # The daemon marks failed a run whose process has ended without saying so
-# (orchestration/run_launcher.py), and one stuck starting or stopping for 3 minutes.
+# (orchestration/run_launcher.py), and one stuck starting or stopping for 3 minutes;
+# and gives back the pool slot a run still held when it ended.
 run_monitoring:
   enabled: true
   poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 30
 """
 
 

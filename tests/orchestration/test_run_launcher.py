@@ -11,7 +11,9 @@ import logging
 import os
 import signal
 import time
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import duckdb
@@ -22,7 +24,9 @@ from dagster._core.definitions.reconstruct import (
     ReconstructableRepository,
 )
 from dagster._core.launcher import LaunchRunContext, WorkerStatus
+from dagster._daemon.monitoring import concurrency
 from dagster._daemon.monitoring.run_monitoring import monitor_started_run
+from dagster._time import get_current_datetime
 
 from orchestration import settings as ketreg_settings
 from orchestration.defs.pipeline import JOB_NAME, run_config_for
@@ -128,7 +132,7 @@ def test_without_a_worker_the_run_goes_to_dagsters_default_launcher(home, tmp_pa
         assert WORKER_PID_TAG not in instance.get_run_by_id(run.run_id).tags
 
 
-def test_a_run_whose_forked_process_died_is_marked_failed(home, tmp_path):
+def test_a_run_whose_forked_process_died_is_marked_failed(home, tmp_path, monkeypatch):
     inbox = tmp_path / "inbox"
     generate_network(inbox, patients=120, sites=2, seed=33, progress=False)
     worker = start_worker(home)
@@ -137,11 +141,13 @@ def test_a_run_whose_forked_process_died_is_marked_failed(home, tmp_path):
             assert instance.run_monitoring_enabled
             run = _run_as_the_daemon_creates_it(instance, inbox)
             instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+            # Into its first step, which holds the warehouse pool's one slot.
+            slots = instance.event_log_storage
             deadline = time.monotonic() + 120
-            while (started := instance.get_run_by_id(run.run_id)).status != \
-                    dg.DagsterRunStatus.STARTED:
-                assert time.monotonic() < deadline, started.status
+            while run.run_id not in slots.get_concurrency_run_ids():
+                assert time.monotonic() < deadline, instance.get_run_by_id(run.run_id).status
                 time.sleep(0.1)
+            started = instance.get_run_by_id(run.run_id)
             health = instance.run_launcher.check_run_worker_health(started)
             assert health.status == WorkerStatus.RUNNING
 
@@ -156,5 +162,14 @@ def test_a_run_whose_forked_process_died_is_marked_failed(home, tmp_path):
             assert failed.status == dg.DagsterRunStatus.FAILURE
             [event] = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
             assert f"its process {pid}, forked from ketreg worker, has ended" in event.message
+
+            # The daemon's slot pass, once the run has been over for longer than its delay.
+            assert run.run_id in slots.get_concurrency_run_ids()
+            delay = instance.run_monitoring_settings["free_slots_after_run_end_seconds"]
+            later = get_current_datetime() + timedelta(seconds=delay + 1)
+            monkeypatch.setattr(concurrency, "get_current_datetime", lambda: later)
+            list(concurrency.execute_concurrency_slots_iteration(
+                SimpleNamespace(instance=instance), logging.getLogger("concurrency")))
+            assert run.run_id not in slots.get_concurrency_run_ids()
     finally:
         worker.kill()
