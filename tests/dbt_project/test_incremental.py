@@ -354,8 +354,8 @@ def test_a_failing_key_test_stays_failing_until_mended(stepped):
 
 
 def test_rows_of_earlier_passing_builds_are_not_read_again(stepped):
-    """The cost of a key test follows the new rows. A row an earlier build wrote and its
-    tests passed is not read again, unless nothing records a passing build."""
+    """The cost of a key test follows the new rows: a row written by an earlier build
+    whose tests passed is not read again, unless no passing build is on record."""
     path = stepped["root"] / "old_fault.duckdb"
     shutil.copy(stepped["incremental"], path)
     plant_duplicate(path, "pat-a04", through=1)  # as if load 1's build had written it

@@ -154,7 +154,7 @@ def test_a_run_whose_forked_process_died_is_marked_failed(home, tmp_path, monkey
             pid = int(started.tags[WORKER_PID_TAG])
             os.kill(pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
             with contextlib.suppress(psutil.NoSuchProcess):
-                psutil.Process(pid).wait(30)  # gone, or a zombie the worker has not reaped
+                psutil.Process(pid).wait(30)  # until the worker has reaped it
             # What the daemon's run monitoring does with each STARTED run.
             [record] = instance.get_run_records(dg.RunsFilter(run_ids=[run.run_id]))
             monitor_started_run(instance, None, record, logging.getLogger("run_monitoring"))
