@@ -77,6 +77,11 @@ def _query(*needs: str, cells: Cells, scoped: str | None = None, network_only: b
     return register
 
 
+def tables_read() -> frozenset[str]:
+    """Every table some query reads ("schema.table"): what a snapshot must hold."""
+    return frozenset(table for query in QUERIES.values() for table in query.needs)
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
 

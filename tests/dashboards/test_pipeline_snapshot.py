@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dashboards.queries import tables_read
 from tests.dashboards.fixture_snapshot import publish, snapshot_path
 from tests.dashboards.hand_network import hand_network
 from tests.dashboards.pages import PAGES, render, shown
@@ -117,3 +118,17 @@ def test_the_test_fixtures_have_the_pipelines_layout(pipeline_home, tmp_path):
     real = columns(snapshot_path(pipeline_home))
     fixture = columns(publish(hand_network(), tmp_path))
     assert fixture == real
+
+
+def test_the_snapshot_holds_what_the_dashboards_read_and_nothing_more(pipeline_home):
+    """Every table a query reads is published; assessment-level rows, which no page shows,
+    stay in the warehouse."""
+    published = set(columns(snapshot_path(pipeline_home))) - {"main.snapshot_info"}
+    assert published == tables_read()
+    assert "marts.assessment_scores" not in published
+    warehouse = duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True)
+    try:
+        (scored,) = warehouse.execute("select count(*) from marts.assessment_scores").fetchone()
+    finally:
+        warehouse.close()
+    assert scored > 0

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # The tables whose row counts tell two snapshots apart, read in the same connection.
-COUNTED = ("marts.course_outcomes", "marts.outcome_rates", "marts.safety_flags",
+COUNTED = ("marts.course_outcomes", "marts.side_effect_rates", "marts.safety_flags",
            "ops.ingest_manifest")
 # Arguments a page passes, for the queries that take only these.
 PAGE_ARGUMENTS = {"sites": None, "days": 30, "limit": 20, "start": None, "end": None}
