@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import json
 import os
 import signal
@@ -162,6 +163,10 @@ def serve(home: Path, watched=WATCHED) -> int:
     fingerprint = code_fingerprint(watched)
     os.environ[SOCKET_ENV] = str(path)
     _import_pipeline()
+    # What the imports made lives as long as the worker: out of the collector's full
+    # passes, here and in every child. Each dbt build forked from the worker ran one
+    # over the whole pipeline's objects (0.37 s of a day's build at 100,000 patients).
+    gc.freeze()
 
     path.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
