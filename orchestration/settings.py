@@ -67,10 +67,6 @@ class Settings:
     def dbt_target_dir(self) -> Path:
         return self.home / "dbt" / "target"
 
-    @property
-    def dbt_log_dir(self) -> Path:
-        return self.home / "dbt" / "logs"
-
 
 def load() -> Settings:
     env = os.environ

@@ -59,14 +59,13 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     # profile's env vars.
     os.environ["KETREG_WAREHOUSE"] = str(settings.warehouse)
     os.environ["KETREG_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
-    settings.dbt_log_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["DBT_LOG_PATH"] = str(settings.dbt_log_dir)
     # Unit tests check the SQL against fixed inputs, not the data: they run in the test
     # suite (tests/dbt_project), not in every pipeline run.
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
-    # dbt's file log at debug level holds every query it ran: ~5 MB and ~2 s a run.
+    # dbt's file log (dbt.log in the target folder, where dagster-dbt puts it) at debug
+    # level holds every query it ran: ~5 MB and ~2 s a run.
     args += ["--log-level-file", "info"]
     invocation = dbt.cli(args, context=context, raise_on_error=False,
                          target_path=new_target_dir(settings.dbt_target_dir, context.run_id))
