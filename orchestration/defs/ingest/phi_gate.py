@@ -77,14 +77,20 @@ def _sql_string(text: str) -> str:
 
 def _probe(con: duckdb.DuckDBPyConnection, table: str,
            probes: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
-    """The (kind, column) pairs whose pattern matches at least one value, in one scan."""
+    """The (kind, column) pairs whose pattern matches at least one value, in one query.
+
+    Each pattern is tried on the column's distinct values: the same verdict as on every
+    row, and most columns repeat a few values (an item number, a site, a date) over
+    millions of rows. A file of 2.2M item rows: 0.7-0.8 s -> 0.27 s.
+    """
     if not probes:
         return []
     tests = ", ".join(
-        f"bool_or(regexp_matches({quote_ident(column)}, {_sql_string(pattern)}))"
+        f"(select bool_or(regexp_matches(value, {_sql_string(pattern)})) "
+        f"from (select distinct {quote_ident(column)} as value from {table}))"
         for _, column, pattern in probes
     )
-    hits = con.execute(f"select {tests} from {table}").fetchone()
+    hits = con.execute(f"select {tests}").fetchone()
     return [(kind, column) for (kind, column, _), hit in zip(probes, hits, strict=True) if hit]
 
 

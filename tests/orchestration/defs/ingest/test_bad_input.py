@@ -52,6 +52,19 @@ def test_identifier_value_rejects_the_file(registry, value, kind):
     assert value not in reason
 
 
+def test_one_identifier_among_many_repeated_values_rejects_the_file(registry):
+    # The probe reads each column's distinct values: one email in 300 rows must still count.
+    name = "sessions_ANC-01_2026-03-01.csv"
+    rows = [session_row(session_id=f"S-{i}") + ",called back" for i in range(300)]
+    rows[217] = session_row(session_id="S-217") + ",jane.doe@example.org"
+    registry.drop(name, [f"{SESSIONS_HEADER},notes", *rows])
+    registry.ingest()
+    status, reason, *_ = _manifest(registry, name)
+    assert status == "REJECTED_PHI"
+    assert "email address" in reason and "notes" in reason
+    assert registry.one("select count(*) from raw.sessions") == (0,)
+
+
 def test_clinical_values_are_not_mistaken_for_identifiers(with_patient):
     # Timestamps, dates, pseudonymous keys and ids must pass the value probe.
     name = "sessions_ANC-01_2026-03-01.csv"
