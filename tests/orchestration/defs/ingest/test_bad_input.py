@@ -65,6 +65,20 @@ def test_one_identifier_among_many_repeated_values_rejects_the_file(registry):
     assert registry.one("select count(*) from raw.sessions") == (0,)
 
 
+def test_an_identifier_in_a_file_of_many_columns_rejects_the_file(registry):
+    # A file wider than the probe's distinct-value queries go is read row by row.
+    name = "sessions_ANC-01_2026-03-01.csv"
+    extra = [f"extra_{i}" for i in range(100)]
+    values = ["x"] * 100
+    values[63] = "123-45-6789"
+    registry.drop(name, [",".join([SESSIONS_HEADER, *extra]),
+                         ",".join([session_row(), *values])])
+    registry.ingest()
+    status, reason, *_ = _manifest(registry, name)
+    assert status == "REJECTED_PHI"
+    assert "SSN" in reason and "extra_63" in reason
+
+
 def test_clinical_values_are_not_mistaken_for_identifiers(with_patient):
     # Timestamps, dates, pseudonymous keys and ids must pass the value probe.
     name = "sessions_ANC-01_2026-03-01.csv"
