@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
+from dashboards.queries import tables_read
 from orchestration.synthetic import generate_network
 
 RUN_TIMEOUT = 900
@@ -291,18 +292,26 @@ def content(database: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def marts_content(database: Path) -> dict[str, list[tuple]]:
-    """Every mart a warehouse or a published snapshot holds, as content() compares them."""
+# The marts a published snapshot holds: those the dashboards read.
+PUBLISHED_MARTS = frozenset(t for t in tables_read() if t.startswith("marts."))
+
+
+def marts_content(database: Path, only: frozenset[str] | None = None) -> dict[str, list[tuple]]:
+    """Every mart a warehouse or a published snapshot holds (those named in `only`, if
+    given), as content() compares them."""
     con = open_read_only(database)
     try:
-        return _marts(con)
+        return _marts(con, only)
     finally:
         con.close()
 
 
-def _marts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+def _marts(con: duckdb.DuckDBPyConnection,
+           only: frozenset[str] | None = None) -> dict[str, list[tuple]]:
     held = {}
     for table in tables_in(con, "marts"):
+        if only is not None and f"marts.{table}" not in only:
+            continue
         columns = [c for c in _columns(con, "marts", table) if c not in _WHEN_COLUMNS]
         held[f"marts.{table}"] = _rows(con, f"select {', '.join(columns)} from marts.{table}")
     return held
