@@ -117,6 +117,13 @@ def test_each_run_keeps_its_dbt_artifacts_under_ketreg_home(two_runs):
     targets = {p.name for p in (home / "dbt" / "target").iterdir()}
     assert len(run_ids) == 2 and targets == run_ids
     assert all((home / "dbt" / "target" / t / "run_results.json").is_file() for t in targets)
+    # dbt's log of each build, for a person to read: text at info level, not the JSON
+    # events dagster-dbt reads from dbt's console, nor every query.
+    for target in targets:
+        log = (home / "dbt" / "target" / target / "dbt.log").read_text()
+        assert "Running with dbt=" in log and "Done. PASS=" in log
+        assert not any(line.startswith("{") for line in log.splitlines())
+        assert "[debug]" not in log
 
 
 def test_second_run_on_the_same_inbox_changes_nothing(two_runs):
