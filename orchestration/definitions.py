@@ -1,7 +1,7 @@
 """The Dagster code location: everything under defs/, loaded by convention."""
 
+from pathlib import Path
+
 import dagster as dg
 
-from orchestration import defs as defs_package
-
-defs = dg.load_defs(defs_root=defs_package)
+defs = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
