@@ -13,9 +13,9 @@
     row built after that build carries that load or a later one: ">=" and not
     ">", so that a row built without any new load (a definition changed, an
     analyst's new model, a model emptied and built again) is read too; the
-    price is that the first build after a full one reads every row once more. A build with a failing,
-    erroring or skipped node records nothing: its rows are checked again by
-    every build until one passes. Every row is read on a first build, under
+    price is that the first build after a full one reads every row once more.
+    A build with a failing, erroring or skipped node records nothing: its rows
+    are checked again by every build until one passes. Every row is read on a first build, under
     --full-refresh, and by a warn-severity test, whose count is of all rows.
 -#}
 
