@@ -58,8 +58,7 @@ class WorkerRunLauncher(DefaultRunLauncher):
         if pid is None:
             # Started by the default launcher, which Dagster does not check either.
             return CheckRunHealthResult(WorkerStatus.RUNNING, "not forked from ketreg worker")
-        started = run.tags.get(WORKER_PID_STARTED_TAG)
-        if started and _started(int(pid)) == started:
+        if _still_running(run):
             return CheckRunHealthResult(WorkerStatus.RUNNING)
         return CheckRunHealthResult(
             WorkerStatus.FAILED, f"its process {pid}, forked from ketreg worker, has ended")
@@ -71,6 +70,8 @@ class WorkerRunLauncher(DefaultRunLauncher):
         pid = run.tags.get(WORKER_PID_TAG)
         if pid is None:
             return super().terminate(run_id)
+        if not _still_running(run):  # its pid may be another process's by now
+            return False
         self._instance.report_run_canceling(run)
         # Dagster's own interrupt: the run stops its step, and passes it on to dbt.
         try:
@@ -78,6 +79,13 @@ class WorkerRunLauncher(DefaultRunLauncher):
         except ProcessLookupError:
             return False
         return True
+
+
+def _still_running(run: DagsterRun) -> bool:
+    """Whether the process the run was forked into still runs: its pid, with the start
+    time recorded when it was forked."""
+    started = run.tags.get(WORKER_PID_STARTED_TAG)
+    return bool(started) and _started(int(run.tags[WORKER_PID_TAG])) == started
 
 
 def _started(pid: int) -> str:

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import signal
+import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -31,7 +32,11 @@ from dagster._time import get_current_datetime
 from orchestration import settings as ketreg_settings
 from orchestration.defs.pipeline import JOB_NAME, run_config_for
 from orchestration.run import dagster_instance
-from orchestration.run_launcher import WORKER_PID_TAG, WorkerRunLauncher
+from orchestration.run_launcher import (
+    WORKER_PID_STARTED_TAG,
+    WORKER_PID_TAG,
+    WorkerRunLauncher,
+)
 from orchestration.synthetic import generate_network
 from tests.reliability.homes import start_worker
 
@@ -130,6 +135,33 @@ def test_without_a_worker_the_run_goes_to_dagsters_default_launcher(home, tmp_pa
         with pytest.raises(dg.DagsterInvariantViolationError, match="requires a workspace"):
             instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
         assert WORKER_PID_TAG not in instance.get_run_by_id(run.run_id).tags
+
+
+def test_a_pid_the_system_gave_to_another_process_is_neither_stopped_nor_taken_for_the_run(
+        home, tmp_path):
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        with dagster_instance(ketreg_settings.load()) as instance:
+            run = _run_as_the_daemon_creates_it(instance, tmp_path)
+            launcher = instance.run_launcher
+            # The run's forked process has ended, and its pid now belongs to `other`.
+            instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(other.pid),
+                                               WORKER_PID_STARTED_TAG: "1.0"})
+            reused = instance.get_run_by_id(run.run_id)
+            assert launcher.check_run_worker_health(reused).status == WorkerStatus.FAILED
+            assert launcher.terminate(run.run_id) is False
+            assert other.poll() is None  # not interrupted
+
+            # With the start time it was forked with, the same pid is the run's.
+            started = repr(psutil.Process(other.pid).create_time())
+            instance.add_run_tags(run.run_id, {WORKER_PID_STARTED_TAG: started})
+            own = instance.get_run_by_id(run.run_id)
+            assert launcher.check_run_worker_health(own).status == WorkerStatus.RUNNING
+            assert launcher.terminate(run.run_id) is True
+            assert other.wait(10) == -signal.SIGINT
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_a_run_whose_forked_process_died_is_marked_failed(home, tmp_path, monkeypatch):
