@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -139,7 +140,14 @@ def test_without_a_worker_the_run_goes_to_dagsters_default_launcher(home, tmp_pa
 
 def test_a_pid_the_system_gave_to_another_process_is_neither_stopped_nor_taken_for_the_run(
         home, tmp_path):
-    other = subprocess.Popen(["sleep", "60"])
+    # Another process that says when it is interrupted (SIGINT may be ignored by what it
+    # inherits, as under a background shell).
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import signal, sys, time\n"
+         "signal.signal(signal.SIGINT, lambda *_: sys.exit(7))\n"
+         "print('ready', flush=True)\ntime.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    assert other.stdout.readline() == "ready\n"
     try:
         with dagster_instance(ketreg_settings.load()) as instance:
             run = _run_as_the_daemon_creates_it(instance, tmp_path)
@@ -158,7 +166,7 @@ def test_a_pid_the_system_gave_to_another_process_is_neither_stopped_nor_taken_f
             own = instance.get_run_by_id(run.run_id)
             assert launcher.check_run_worker_health(own).status == WorkerStatus.RUNNING
             assert launcher.terminate(run.run_id) is True
-            assert other.wait(10) == -signal.SIGINT
+            assert other.wait(10) == 7
     finally:
         other.kill()
         other.wait()
