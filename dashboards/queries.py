@@ -691,11 +691,24 @@ _DBT_TEST_CELLS = Cells(counts=("failures",), resting_on={"message": ("failures"
                         site_column=None)
 
 
-@_query("ops.dbt_test_results", cells=_DBT_TEST_CELLS, network_only=True)
+@_query("ops.dbt_test_results", "ops.dbt_definitions_builds", cells=_DBT_TEST_CELLS,
+        network_only=True)
 def dbt_tests_last_run(con) -> pd.DataFrame:
+    """The last run's tests, and the tests of the definitions (seeds) from the run that last
+    built them: a run leaves those out while the dbt project is unchanged
+    (orchestration/defs/transform/definition_nodes.py)."""
     return _frame(con, """
+        with last_run as (
+            select run_id from ops.dbt_test_results order by executed_at desc limit 1
+        ),
+        definitions_run as (
+            select run_id from ops.dbt_definitions_builds order by built_at desc limit 1
+        )
         select run_id, test_name, status, failures, message, executed_at, unique_id
         from ops.dbt_test_results
-        where run_id = (select run_id from ops.dbt_test_results order by executed_at desc limit 1)
+        where run_id in (select run_id from last_run)
+           or (run_id in (select run_id from definitions_run)
+               and unique_id not in (select unique_id from ops.dbt_test_results
+                                     where run_id in (select run_id from last_run)))
         order by status in ('pass', 'skipped'), status, test_name
     """)

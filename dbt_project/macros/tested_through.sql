@@ -3,8 +3,8 @@
 
     A uniqueness test over a patient-incremental model (replace_patients,
     macros/incremental_by_patient.sql) reads the keys of the rows built since
-    the last build whose every data test passed, and checks each of them
-    against all rows, old ones included. Older rows passed then, and the
+    the last passing build (every node passed, every test of those models ran),
+    and checks each of them against all rows, old ones included. Older rows passed then, and the
     incremental runs since have not touched them.
 
     The bound is the load that passing build had taken in, kept in
@@ -64,7 +64,10 @@
 
 {#-
     on-run-end: record the load this build had taken in, when every data test
-    of the project ran and every node passed (a warning passes).
+    of every patient-incremental model ran and every node of the build passed
+    (a warning passes). Tests that read no such model do not bear on the
+    record: the pipeline leaves the seeds' tests out of a build while the
+    project is unchanged (orchestration/defs/transform/definition_nodes.py).
 -#}
 {% macro record_tested_through(results) -%}
     {%- if not execute -%}
@@ -72,8 +75,16 @@
     {%- endif -%}
     {%- set passing = ['success', 'pass', 'warn', 'no-op'] -%}
     {%- set failed = results | rejectattr('status', 'in', passing) | list -%}
-    {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test')
+    {%- set incremental = graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('config.incremental_strategy', 'equalto', 'replace_patients')
         | map(attribute='unique_id') | list -%}
+    {%- set tests = [] -%}
+    {%- for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'test') -%}
+        {%- if node.depends_on.nodes | select('in', incremental) | list -%}
+            {%- do tests.append(node.unique_id) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set untested = tests | reject('in', selected_resources) | list -%}
     {%- if failed or untested or not tests -%}
         {{- return('') -}}

@@ -91,6 +91,7 @@ class Network:
     quarantine: list[dict] = field(default_factory=list)
     gx_results: list[dict] = field(default_factory=list)
     dbt_test_results: list[dict] = field(default_factory=list)
+    dbt_definitions_builds: list[dict] = field(default_factory=list)
 
 
 def snapshot_path(home: Path) -> Path:
@@ -166,6 +167,8 @@ def _load_ops(con, network: Network) -> None:
         _insert(con, "ops.gx_results", {**row, "failures": json.dumps(row["failures"])})
     for row in network.dbt_test_results:
         _insert(con, "ops.dbt_test_results", row)
+    for row in network.dbt_definitions_builds:
+        _insert(con, "ops.dbt_definitions_builds", row)
 
 
 def _insert(con, table: str, row: dict) -> None:

@@ -185,8 +185,19 @@ def _ops() -> dict:
              "Got 3 results, configured to fail if != 0"),
         ]
     ]
+    # An earlier run built the definitions (seeds); the last run left them out.
+    dbt_test_results += [
+        dict(run_id="run-definitions", unique_id=f"test.ketreg.{name}", test_name=name,
+             status="pass", failures=0, message=None, executed_at=LOADED_AT - timedelta(days=1))
+        for name in ("unique_instrument_catalog_instrument", "unique_course_outcomes_course_id")
+    ]
+    dbt_definitions_builds = [
+        dict(run_id="run-definitions", project_fingerprint="f" * 64,
+             built_at=LOADED_AT - timedelta(days=1)),
+    ]
     return dict(manifest=manifest, quarantine=quarantine, gx_results=gx_results,
-                dbt_test_results=dbt_test_results)
+                dbt_test_results=dbt_test_results,
+                dbt_definitions_builds=dbt_definitions_builds)
 
 
 def hand_network() -> Network:

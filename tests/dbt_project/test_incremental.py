@@ -16,6 +16,7 @@ ones: the same comparison under `--vars`.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import datetime
@@ -25,6 +26,7 @@ import duckdb
 import pytest
 import yaml
 
+from orchestration.defs.transform.definition_nodes import DefinitionNodes
 from tests.dbt_project.test_dbt_build import (
     DBT_PROJECT,
     IN_ESK,
@@ -368,10 +370,21 @@ def test_rows_of_earlier_passing_builds_are_not_read_again(stepped):
     assert whole.returncode != 0 and failing_tests(whole) == {UNIQUE_SCORED}
 
 
-def test_a_build_of_part_of_the_project_records_nothing(stepped):
+def test_a_build_leaving_out_a_key_test_records_nothing(stepped):
     path = stepped["root"] / "partial.duckdb"
     shutil.copy(stepped["incremental"], path)
     before = passing_build_record(path)
     load(path, LAST_LOAD + 1, "raw.patients", [_patient("pat-e01", A, "TRD")])
-    build(path, stepped["root"] / "target", "--select", "stg_raw__patient_loads+")
+    build(path, stepped["root"] / "target", "--exclude", UNIQUE_SCORED)
     assert passing_build_record(path) == before
+
+
+def test_a_build_leaving_out_the_unchanged_definitions_records_the_load(stepped):
+    """The pipeline leaves the seeds and what reads only them out of its daily build
+    (orchestration/defs/transform/definition_nodes.py): their tests bear on no key test."""
+    path = stepped["root"] / "without_definitions.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    load(path, LAST_LOAD + 1, "raw.patients", [_patient("pat-e01", A, "TRD")])
+    manifest = json.loads((stepped["root"] / "target" / "manifest.json").read_text())
+    build(path, stepped["root"] / "target", *DefinitionNodes.of(manifest).exclude_args())
+    assert passing_build_record(path)["through_load_id"] == LAST_LOAD + 1

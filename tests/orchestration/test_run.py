@@ -7,6 +7,7 @@ must change nothing. Runs are slow (dbt), so they are shared by the module.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -180,3 +181,43 @@ def test_every_suite_result_of_a_run_has_its_data_docs_page(two_runs):
     assert [(s, r) for s, r in suite_results
             if not any(pages.joinpath(*s.split("."), r).rglob("*.html"))] == []
     assert not (home / "gx" / "unbuilt.jsonl").exists()
+
+
+def test_the_second_run_leaves_the_unchanged_definitions_out_of_its_build(two_runs):
+    from dashboards.queries import dbt_tests_last_run
+
+    home = two_runs[0]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        first, second = [r for (r,) in con.execute(
+            "select run_id from ops.dbt_test_results group by run_id "
+            "order by min(executed_at)").fetchall()]
+        builds = con.execute("select run_id from ops.dbt_definitions_builds").fetchall()
+    finally:
+        con.close()
+    assert builds == [(first,)]
+    second_run = two_runs[2]
+    assert f"left out of this build: run {first} built and tested them" in (
+        second_run.stdout + second_run.stderr)
+
+    def built(run_id: str, kind: str) -> set[str]:
+        results = json.loads((home / "dbt" / "target" / run_id / "run_results.json").read_text())
+        return {r["unique_id"].split(".")[2] for r in results["results"]
+                if r["unique_id"].startswith(kind + ".")}
+
+    assert len(built(first, "seed")) == 6 and built(second, "seed") == set()
+    assert "definitions" in built(first, "model") and "definitions" not in built(second, "model")
+    assert "unique_instrument_catalog_instrument" not in built(second, "test")
+    # A test of raw data against a seed runs in every build.
+    assert any(name.startswith("source_relationships_raw_assessments_instrument")
+               for name in built(second, "test"))
+
+    # The run went on to publish, and the Data quality page still shows the seeds' tests,
+    # from the run that built them.
+    snapshot = duckdb.connect(str(home / "snapshot" / "dashboard.duckdb"), read_only=True)
+    try:
+        shown = dbt_tests_last_run.run(snapshot).set_index("test_name")
+    finally:
+        snapshot.close()
+    assert shown.loc["unique_instrument_catalog_instrument", "run_id"] == first
+    assert set(shown["run_id"]) == {first, second} and shown.index.is_unique

@@ -154,6 +154,15 @@ create table if not exists ops.dbt_test_results (
     executed_at   timestamp not null
 );
 
+-- Each dbt build that built and tested the definition nodes (the seeds and what reads only
+-- them) from the dbt project files of project_fingerprint: later builds from the same files
+-- leave those nodes out (orchestration/defs/transform/definition_nodes.py).
+create table if not exists ops.dbt_definitions_builds (
+    run_id               varchar not null,
+    project_fingerprint  varchar not null,  -- sha256 of the project's files and dbt's version
+    built_at             timestamp not null
+);
+
 -- What each inbox file's bytes hashed to, by the file's identity on disk (size, times,
 -- inode): a run reads again only files that are new or changed, not the whole inbox.
 -- A cache: ctime moves with any write, so a changed file never matches; lost, it costs

@@ -38,6 +38,7 @@ _OPS_VIEWS = {
     """,
     "gx_results": "select * from ops.gx_results",
     "dbt_test_results": "select * from ops.dbt_test_results",
+    "dbt_definitions_builds": "select * from ops.dbt_definitions_builds",
 }
 
 

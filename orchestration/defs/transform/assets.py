@@ -6,6 +6,7 @@ the sources' tests included (PUDL's convention); a failing error-severity test
 fails the build, the run stops, and the publish step never runs.
 """
 
+import json
 import os
 
 import dagster as dg
@@ -19,6 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as ketreg_settings
 from orchestration.defs.transform.dbt_cli import DbtCli, dbt_executable
+from orchestration.defs.transform.definition_nodes import DefinitionNodes, project_fingerprint
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.target_dirs import new_target_dir, prune_target_dirs
 
@@ -45,6 +47,9 @@ class _Translator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "marts"
 
 
+# The dbt node behind each asset and check spec dagster-dbt makes.
+DBT_UNIQUE_ID = "dagster_dbt/unique_id"
+
 translator = _Translator(settings=DagsterDbtTranslatorSettings(
     enable_asset_checks=True, enable_source_tests_as_checks=True,
 ))
@@ -69,12 +74,32 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     # (~5 MB, ~2 s a run); as JSON, which it would inherit from the console's format
     # (what dagster-dbt reads), every line cost a conversion to a dict and a JSON encoding.
     args += ["--log-level-file", "info", "--log-format-file", "debug"]
+    definitions = DefinitionNodes.of(json.loads(dbt_project.manifest_path.read_text()))
+    fingerprint = project_fingerprint(dbt_project.project_dir)
+    built_in = None
+    # A subset (assets picked in Dagster's UI) keeps dagster-dbt's own selection whole.
+    if not (config.full_refresh or _is_subset(context)):
+        with warehouse.get_connection() as con:
+            built_in = definitions.built_in(con, fingerprint)
+    if built_in:
+        context.log.info(
+            f"{len(definitions.nodes)} dbt nodes, the seeds and what reads only them, are left "
+            f"out of this build: run {built_in} built and tested them from the same project "
+            f"files."
+        )
+        args += definitions.exclude_args()
     invocation = dbt.cli(args, context=context, raise_on_error=False,
                          target_path=new_target_dir(settings.dbt_target_dir, context.run_id))
     try:
+        if built_in:
+            # Before dbt's own events: Dagster wants an asset's parents yielded before it.
+            yield from _carried_over(context, definitions, built_in, fingerprint)
         yield from invocation.stream()
+        run_results = invocation.get_artifact("run_results.json")
         with warehouse.get_connection() as con:
-            record_test_results(con, context.run_id, invocation.get_artifact("run_results.json"))
+            record_test_results(con, context.run_id, run_results)
+            if not built_in:
+                definitions.record_if_built(con, context.run_id, fingerprint, run_results)
     finally:
         prune_target_dirs(settings.dbt_target_dir)
     if not invocation.is_successful():
@@ -82,6 +107,31 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             description="dbt build failed: an error-severity test or a model failed; "
                         "see the dbt test results of this run",
         )
+
+
+def _carried_over(context: dg.AssetExecutionContext, definitions: DefinitionNodes,
+                  built_in: str, fingerprint: str):
+    """The definition nodes' events, as run `built_in` left them: the steps after dbt wait on
+    every asset of this one (a missing one would skip them), and a check without a result
+    warns. Their tables are those that run built from the same project files, where every
+    one of their tests passed (DefinitionNodes.record_if_built)."""
+    note = {"carried over from run": built_in}
+    unchanged = dg.DataVersion(fingerprint[:16])
+    assets = {spec.metadata.get(DBT_UNIQUE_ID): spec.key for spec in context.assets_def.specs}
+    for unique_id in definitions.nodes:  # parents first
+        if unique_id in assets:
+            yield dg.MaterializeResult(asset_key=assets[unique_id], metadata=note,
+                                       data_version=unchanged)
+    for check in context.assets_def.check_specs:
+        if check.metadata.get(DBT_UNIQUE_ID) in definitions.nodes:
+            yield dg.AssetCheckResult(asset_key=check.asset_key, check_name=check.name,
+                                      passed=True, metadata=note)
+
+
+def _is_subset(context: dg.AssetExecutionContext) -> bool:
+    assets = context.assets_def
+    return (set(context.selected_asset_keys) != set(assets.keys)
+            or set(context.selected_asset_check_keys) != set(assets.check_keys))
 
 
 def record_test_results(con, run_id: str, run_results: dict) -> None:

@@ -37,17 +37,30 @@ dbt_project = DbtProject(
 )
 
 
+# What a dbt build follows from, besides the installed dbt: the project's own files.
+SOURCE_FOLDERS = ("models", "seeds", "macros", "tests")
+SOURCE_FILES = ("dbt_project.yml",)
+
+
+def project_files(project_dir: Path = ketreg_settings.DBT_PROJECT_DIR) -> list[Path]:
+    """The project's source files, sorted."""
+    files = [path for folder in SOURCE_FOLDERS
+             for path in (project_dir / folder).rglob("*") if path.is_file()]
+    return sorted(files + [project_dir / name for name in SOURCE_FILES])
+
+
 def _manifest_is_stale() -> bool:
     manifest = dbt_project.manifest_path
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
     sources = ketreg_settings.DBT_PROJECT_DIR
+    # Folders too: deleting a file changes only its folder's time.
     return any(
         path.stat().st_mtime > built
-        for folder in ("models", "seeds", "macros", "tests")
-        for path in (sources / folder).rglob("*")
-    ) or (sources / "dbt_project.yml").stat().st_mtime > built
+        for folder in SOURCE_FOLDERS
+        for path in [sources / folder, *(sources / folder).rglob("*")]
+    ) or any((sources / name).stat().st_mtime > built for name in SOURCE_FILES)
 
 
 if _manifest_is_stale():
