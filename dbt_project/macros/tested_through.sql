@@ -3,9 +3,9 @@
 
     A uniqueness test over a patient-incremental model (replace_patients,
     macros/incremental_by_patient.sql) reads the keys of the rows built since
-    the last passing build (every node passed, every test of those models ran),
-    and checks each of them against all rows, old ones included. Older rows passed then, and the
-    incremental runs since have not touched them.
+    the last passing build (every node passed, every test of those models
+    ran), and checks each of them against all rows, old ones included. Older
+    rows passed then, and the incremental runs since have not touched them.
 
     The bound is the load that passing build had taken in, kept in
     main.dbt_tested_through by the on-run-end hook below. Rows carry the load

@@ -19,6 +19,7 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as ketreg_settings
+from orchestration.defs.ingest import load
 from orchestration.defs.transform.dbt_cli import DbtCli, dbt_executable
 from orchestration.defs.transform.definition_nodes import DefinitionNodes, project_fingerprint
 from orchestration.defs.transform.project import dbt_project
@@ -76,11 +77,12 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     args += ["--log-level-file", "info", "--log-format-file", "debug"]
     definitions = DefinitionNodes.of(json.loads(dbt_project.manifest_path.read_text()))
     fingerprint = project_fingerprint(dbt_project.project_dir)
-    built_in = None
-    # A subset (assets picked in Dagster's UI) keeps dagster-dbt's own selection whole.
-    if not (config.full_refresh or _is_subset(context)):
-        with warehouse.get_connection() as con:
-            built_in = definitions.built_in(con, fingerprint)
+    with warehouse.get_connection() as con:
+        # A warehouse last ingested into by older code lacks the newer ops tables.
+        load.ensure_warehouse(con)
+        # A subset (assets picked in Dagster's UI) keeps dagster-dbt's own selection whole.
+        built_in = None if config.full_refresh or _is_subset(context) \
+            else definitions.built_in(con, fingerprint)
     if built_in:
         context.log.info(
             f"{len(definitions.nodes)} dbt nodes, the seeds and what reads only them, are left "
