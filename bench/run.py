@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     results = dict(previous.get("tiers", {}))
     with tqdm(tiers, desc="make bench", unit="tier", file=sys.stderr) as progress:
         for tier in progress:
-            results[tier] = asdict(run_tier(tier, out, progress))
+            results[tier] = {**asdict(run_tier(tier, out, progress)),
+                             "measured_at": machine()["date"]}
             results_path.write_text(json.dumps({"machine": machine(), "tiers": results},
                                                indent=2))
     write_report(json.loads(results_path.read_text()), Path(args.report))
