@@ -104,4 +104,6 @@ if network:
                            f"{data.gx_directory()} yet.")
         st.markdown("**dbt tests**")
         ui.table(data.fetch_safe(queries.dbt_tests_last_run), name="dbt_test_results",
-                 empty="No dbt test result recorded yet.")
+                 empty="No dbt test result recorded yet.",
+                 caption="The seeds' tests run when the dbt project changes: their rows "
+                         "come from the run that last built the seeds.")

@@ -166,7 +166,8 @@ def test_safety_follow_up_newest_first(hand):
 
 
 def test_data_quality(hand):
-    page = shown(render("data_quality"))
+    app = render("data_quality")
+    page = shown(app)
     files = page.tables["recent_files"].set_index("file_name")
     assert files.loc["sessions_ANC-01.csv", "rows_quarantined"] == "<11"
     assert str(files.loc["patients_ANC-01.csv", "rows_read"]) == "41"
@@ -182,6 +183,7 @@ def test_data_quality(hand):
     assert tests.loc["unique_instrument_catalog_instrument", "run_id"] == "run-definitions"
     assert tests.index.is_unique
     assert tests.loc["unique_course_outcomes_course_id", "run_id"] == "run-fixture"
+    assert any("run that last built the seeds" in c for c in captions(app))
     gx = page.tables["gx_results"].set_index("suite_name")
     assert not gx.loc["sessions", "success"]
     completeness = page.tables["completeness_by_site"].set_index("site_id")
