@@ -50,6 +50,9 @@ class _Translator(DagsterDbtTranslator):
 
 # The dbt node behind each asset and check spec dagster-dbt makes.
 DBT_UNIQUE_ID = "dagster_dbt/unique_id"
+# Read with the manifest the assets come from, once: `ketreg worker` imports this before
+# forking its runs.
+DEFINITION_NODES = DefinitionNodes.of(json.loads(dbt_project.manifest_path.read_text()))
 
 translator = _Translator(settings=DagsterDbtTranslatorSettings(
     enable_asset_checks=True, enable_source_tests_as_checks=True,
@@ -75,33 +78,32 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     # (~5 MB, ~2 s a run); as JSON, which it would inherit from the console's format
     # (what dagster-dbt reads), every line cost a conversion to a dict and a JSON encoding.
     args += ["--log-level-file", "info", "--log-format-file", "debug"]
-    definitions = DefinitionNodes.of(json.loads(dbt_project.manifest_path.read_text()))
     fingerprint = project_fingerprint(dbt_project.project_dir)
     with warehouse.get_connection() as con:
         # A warehouse last ingested into by older code lacks the newer ops tables.
         load.ensure_warehouse(con)
         # A subset (assets picked in Dagster's UI) keeps dagster-dbt's own selection whole.
         built_in = None if config.full_refresh or _is_subset(context) \
-            else definitions.built_in(con, fingerprint)
+            else DEFINITION_NODES.built_in(con, fingerprint)
     if built_in:
         context.log.info(
-            f"{len(definitions.nodes)} dbt nodes, the seeds and what reads only them, are left "
-            f"out of this build: run {built_in} built and tested them from the same project "
-            f"files."
+            f"{len(DEFINITION_NODES.nodes)} dbt nodes, the seeds and what reads only them, "
+            f"are left out of this build: run {built_in} built and tested them from the same "
+            f"project files."
         )
-        args += definitions.exclude_args()
+        args += DEFINITION_NODES.exclude_args()
     invocation = dbt.cli(args, context=context, raise_on_error=False,
                          target_path=new_target_dir(settings.dbt_target_dir, context.run_id))
     try:
         if built_in:
             # Before dbt's own events: Dagster wants an asset's parents yielded before it.
-            yield from _carried_over(context, definitions, built_in, fingerprint)
+            yield from _carried_over(context, DEFINITION_NODES, built_in, fingerprint)
         yield from invocation.stream()
         run_results = invocation.get_artifact("run_results.json")
         with warehouse.get_connection() as con:
             record_test_results(con, context.run_id, run_results)
             if not built_in:
-                definitions.record_if_built(con, context.run_id, fingerprint, run_results)
+                DEFINITION_NODES.record_if_built(con, context.run_id, fingerprint, run_results)
     finally:
         prune_target_dirs(settings.dbt_target_dir)
     if not invocation.is_successful():
