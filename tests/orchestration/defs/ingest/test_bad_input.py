@@ -53,7 +53,8 @@ def test_identifier_value_rejects_the_file(registry, value, kind):
 
 
 def test_one_identifier_among_many_repeated_values_rejects_the_file(registry):
-    # The probe reads each column's distinct values: one email in 300 rows must still count.
+    # One email in 300 rows must still count (the probe's two queries, a pass over the rows
+    # and each column's distinct values for a large file: test_phi_gate.py).
     name = "sessions_ANC-01_2026-03-01.csv"
     rows = [session_row(session_id=f"S-{i}") + ",called back" for i in range(300)]
     rows[217] = session_row(session_id="S-217") + ",jane.doe@example.org"
@@ -66,7 +67,7 @@ def test_one_identifier_among_many_repeated_values_rejects_the_file(registry):
 
 
 def test_an_identifier_in_a_file_of_many_columns_rejects_the_file(registry):
-    # A file wider than the probe's distinct-value queries go is read row by row.
+    # A file wider than the probe's distinct-value queries go must still be probed.
     name = "sessions_ANC-01_2026-03-01.csv"
     extra = [f"extra_{i}" for i in range(100)]
     values = ["x"] * 100
