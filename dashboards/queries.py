@@ -82,6 +82,28 @@ def tables_read() -> frozenset[str]:
     return frozenset(table for query in QUERIES.values() for table in query.needs)
 
 
+# Of the marts with a row per course, session or flag, the columns the queries below read:
+# a snapshot holds these alone (orchestration/defs/publish/snapshot.py), every other table
+# whole. At 100,000 patients these marts are ~2M rows, and copying their other columns,
+# which no page shows, was half of every publish. A query reading a column left out here
+# fails on the pipeline's own snapshot (tests/dashboards/test_pipeline_snapshot.py).
+COLUMNS_READ: dict[str, frozenset[str]] = {
+    "marts.course_outcomes": frozenset((
+        "patient_key", "site_id", "route", "indication", "instrument", "is_primary",
+        "course_start_date", "itt_eligible", "completer", "responded", "remitted", "change_pct",
+    )),
+    "marts.course_trajectories": frozenset((
+        "site_id", "route", "indication", "instrument", "course_start_date", "evaluable",
+        "week", "score",
+    )),
+    "marts.safety_flags": frozenset((
+        "assessment_id", "patient_key", "site_id", "instrument", "administered_at",
+        "administered_date", "reason", "level", "level_rank",
+    )),
+    "marts.session_dissociation": frozenset(("site_id", "route", "dose_mg_per_kg", "cadss")),
+}
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboards.queries import tables_read
+from dashboards.queries import COLUMNS_READ, tables_read
 from tests.dashboards.fixture_snapshot import publish, snapshot_path
 from tests.dashboards.hand_network import hand_network
 from tests.dashboards.pages import PAGES, render, shown
@@ -123,7 +123,8 @@ def test_the_test_fixtures_have_the_pipelines_layout(pipeline_home, tmp_path):
 def test_the_snapshot_holds_what_the_dashboards_read_and_nothing_more(pipeline_home):
     """Every table a query reads is published; assessment-level rows, which no page shows,
     stay in the warehouse."""
-    published = set(columns(snapshot_path(pipeline_home))) - {"main.snapshot_info"}
+    snapshot = columns(snapshot_path(pipeline_home))
+    published = set(snapshot) - {"main.snapshot_info"}
     assert published == tables_read()
     assert "marts.assessment_scores" not in published
     warehouse = duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True)
@@ -132,3 +133,24 @@ def test_the_snapshot_holds_what_the_dashboards_read_and_nothing_more(pipeline_h
     finally:
         warehouse.close()
     assert scored > 0
+    # Of the row-level marts, the columns the queries read (each page renders on this
+    # snapshot: test_every_page_on_the_pipelines_snapshot), with their rows.
+    held = columns(pipeline_home / "warehouse.duckdb")
+    for table, read in COLUMNS_READ.items():
+        assert set(snapshot[table]) == read, table
+        assert read < set(held[table]), table
+    assert {"dose_mg", "weight_kg", "session_id"}.isdisjoint(
+        snapshot["marts.session_dissociation"])
+    assert "baseline_assessment_id" not in snapshot["marts.course_outcomes"]
+    assert content_of(snapshot_path(pipeline_home), "marts.course_outcomes") == content_of(
+        pipeline_home / "warehouse.duckdb", "marts.course_outcomes",
+        sorted(COLUMNS_READ["marts.course_outcomes"]))
+
+
+def content_of(path: Path, table: str, column_list: list[str] | None = None) -> list[tuple]:
+    selected = ", ".join(column_list or sorted(columns(path)[table]))
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(f"select {selected} from {table} order by all").fetchall()
+    finally:
+        con.close()

@@ -27,7 +27,9 @@ def warehouse(tmp_path):
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     con.execute(WAREHOUSE_DDL.read_text())
     con.execute("create schema marts; create schema seeds")
-    con.execute("create table marts.course_outcomes as select 'first' as course_id, 1 as n")
+    # Two of the columns the dashboards read (dashboards.queries.COLUMNS_READ).
+    con.execute("create table marts.course_outcomes as select 'first' as site_id, "
+                "1 as change_pct")
     con.execute("create table seeds.instrument_catalog as select 'PHQ9' as instrument")
     yield con
     con.close()
@@ -35,7 +37,8 @@ def warehouse(tmp_path):
 
 def read(con) -> tuple:
     version = con.execute("select version from main.snapshot_info").fetchone()[0]
-    rows = con.execute("select course_id, n from marts.course_outcomes order by all").fetchall()
+    rows = con.execute(
+        "select site_id, change_pct from marts.course_outcomes order by all").fetchall()
     return version, rows
 
 

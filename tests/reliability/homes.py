@@ -23,6 +23,7 @@ import duckdb
 import psutil
 
 from dashboards.queries import tables_read
+from orchestration.defs.publish.snapshot import published_columns
 from orchestration.synthetic import generate_network
 
 RUN_TIMEOUT = 900
@@ -298,7 +299,7 @@ PUBLISHED_MARTS = frozenset(t for t in tables_read() if t.startswith("marts."))
 
 def marts_content(database: Path, only: frozenset[str] | None = None) -> dict[str, list[tuple]]:
     """Every mart a warehouse or a published snapshot holds (those named in `only`, if
-    given), as content() compares them."""
+    given, with the columns a snapshot holds of them), as content() compares them."""
     con = open_read_only(database)
     try:
         return _marts(con, only)
@@ -313,6 +314,8 @@ def _marts(con: duckdb.DuckDBPyConnection,
         if only is not None and f"marts.{table}" not in only:
             continue
         columns = [c for c in _columns(con, "marts", table) if c not in _WHEN_COLUMNS]
+        if only is not None:  # as a snapshot holds them
+            columns = published_columns(f"marts.{table}", columns)
         held[f"marts.{table}"] = _rows(con, f"select {', '.join(columns)} from marts.{table}")
     return held
 

@@ -11,7 +11,10 @@ passed, so a failed run leaves the previous snapshot published.
 Only the tables some dashboard query declares it reads (dashboards.queries) are
 copied: no page shows assessment-level rows, so the dashboards' process holds
 none (marts.assessment_scores, the largest mart, stays in the warehouse, and
-its copy was a third of the publish at 100,000 patients).
+its copy was a third of the publish at 100,000 patients). Of the marts with a
+row per course, session or flag, only the columns the queries read are copied
+(dashboards.queries.COLUMNS_READ): session ids, doses in mg and weights, the
+assessment ids of baselines and endpoints and the like stay in the warehouse.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards.queries import tables_read
+from dashboards.queries import COLUMNS_READ, tables_read
+from orchestration.defs.ingest.readers import quote_ident
 
 # What the dashboards may read. Quarantined rows are summarised, never copied:
 # their JSON holds the rejected values themselves.
@@ -49,6 +53,20 @@ class Published:
     tables: int
 
 
+def published_columns(table: str, columns: list[str]) -> list[str]:
+    """Of `table`'s columns ("schema.table"), in their order, those a snapshot holds."""
+    read = COLUMNS_READ.get(table)
+    return columns if read is None else [c for c in columns if c in read]
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? "
+        "and table_name = ? and table_catalog = current_database() order by ordinal_position",
+        [schema, table],
+    ).fetchall()]
+
+
 def _tables_in(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
     return [r[0] for r in con.execute(
         "select table_name from information_schema.tables "
@@ -71,13 +89,19 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, snapshot: Path, run_id: str
     con.execute(f"attach '{staging}' as snap")
     copied = 0
     try:
-        # A mart or seed the warehouse lacks is left out: the page that needs it says so.
+        # A mart or seed the warehouse lacks (or, of one with columns picked, every column
+        # the dashboards read) is left out: the page that needs it says so.
         for schema in ("marts", "seeds"):
             con.execute(f"create schema snap.{schema}")
             for table in _tables_in(con, schema):
-                if f"{schema}.{table}" in read:
-                    con.execute(f'create table snap.{schema}."{table}" as '
-                                f'select * from {schema}."{table}"')
+                if f"{schema}.{table}" not in read:
+                    continue
+                columns = published_columns(f"{schema}.{table}",
+                                            _columns_of(con, schema, table))
+                if columns:
+                    con.execute(f'create table snap.{schema}."{table}" as select '
+                                f'{", ".join(quote_ident(c) for c in columns)} '
+                                f'from {schema}."{table}"')
                     copied += 1
         con.execute("create schema snap.ops")
         for name, query in _OPS_VIEWS.items():
