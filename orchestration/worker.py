@@ -225,18 +225,21 @@ def serve(home: Path, watched=WATCHED) -> int:
 
 
 def _import_pipeline() -> None:
-    # Everything a run imports, and the dbt manifest it reads, loaded before any fork.
+    # Everything a run imports, the dbt manifest it reads and dbt's parse of the project,
+    # loaded before any fork.
     import dbt.cli.main  # noqa: F401
 
     import orchestration.definitions  # noqa: F401
     import orchestration.rebuild  # noqa: F401
     from orchestration import run, settings
+    from orchestration.defs.transform import worker_parse
 
     # The first Dagster instance a process opens imports its storage (SQLAlchemy,
     # alembic: ~350 modules, ~0.6 s). Opened once here and closed before any fork: no
     # thread and no open file of it is left to a child.
     with run.dagster_instance(settings.load()):
         pass
+    worker_parse.parse_for_builds(settings.load())
 
 
 def _receive(conn: socket.socket) -> tuple[dict | None, list[int]]:
@@ -301,9 +304,10 @@ def _child(conn: socket.socket, request: dict, fds: list[int]) -> None:
         program, argv = request["program"], request["argv"]
         sys.argv = [program, *argv]
         if program == "dbt":
-            from dbt.cli.main import cli as dbt_cli
+            from orchestration.defs.transform import worker_parse
 
-            dbt_cli.main(args=argv, prog_name="dbt")  # exits
+            code = worker_parse.build(argv)
+            return
         if program == DAGSTER_RUN:
             code = _execute_dagster_run(run_id=argv[0])
             return

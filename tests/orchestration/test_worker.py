@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.defs.transform.worker_parse import STARTED_FROM_WORKER_PARSE
 from orchestration.synthetic import generate_network
 from orchestration.worker import code_fingerprint, socket_path
 from tests.reliability.homes import (
@@ -75,6 +76,8 @@ def test_a_run_on_the_worker_holds_what_a_run_of_its_own_holds(worker_home, inbo
     assert "ketreg run in pid" in worker.output()
     assert "dbt build in pid" in worker.output()
     assert "ketreg-dbt build" in on_worker.stdout
+    # dbt did not parse the project: it started from the worker's parse.
+    assert STARTED_FROM_WORKER_PARSE in on_worker.stdout
 
     own_home = tmp_path / "own-process"
     own = run_ketreg(own_home, "run", "--inbox", str(inbox))
@@ -82,6 +85,19 @@ def test_a_run_on_the_worker_holds_what_a_run_of_its_own_holds(worker_home, inbo
     assert "ketreg-dbt" not in own.stdout
     assert differences(content(own_home / "warehouse.duckdb"),
                        content(home / "warehouse.duckdb")) == []
+
+
+def test_a_build_for_another_warehouse_parses_the_project_itself(worker_home, inbox,
+                                                                  tmp_path):
+    # The worker parsed the project for its home's warehouse, and dbt names the tables
+    # after the warehouse file: a run given another must not start from that parse.
+    home, worker = worker_home
+    elsewhere = tmp_path / "elsewhere.duckdb"
+    run = run_ketreg(home, "run", "--inbox", str(inbox), "--warehouse", str(elsewhere))
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "ketreg-dbt build" in run.stdout  # forked from the worker all the same
+    assert STARTED_FROM_WORKER_PARSE not in run.stdout
+    assert differences(content(elsewhere), content(home / "warehouse.duckdb")) == []
 
 
 def test_the_commands_exit_code_and_its_error_reach_the_caller(worker_home, inbox):

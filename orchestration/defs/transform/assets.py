@@ -24,6 +24,7 @@ from orchestration.defs.transform.dbt_cli import DbtCli, dbt_executable
 from orchestration.defs.transform.definition_nodes import DefinitionNodes, project_fingerprint
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.target_dirs import new_target_dir, prune_target_dirs
+from orchestration.defs.transform.worker_parse import dbt_environment
 
 
 class DbtBuildConfig(dg.Config):
@@ -66,8 +67,7 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     settings = ketreg_settings.load()
     # dbt runs in a subprocess and finds the warehouse and its memory bound through the
     # profile's env vars.
-    os.environ["KETREG_WAREHOUSE"] = str(settings.warehouse)
-    os.environ["KETREG_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
+    os.environ.update(dbt_environment(settings))
     # Unit tests check the SQL against fixed inputs, not the data: they run in the test
     # suite (tests/dbt_project), not in every pipeline run.
     args = ["build", "--exclude-resource-type", "unit_test"]
