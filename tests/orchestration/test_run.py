@@ -183,6 +183,23 @@ def test_every_suite_result_of_a_run_has_its_data_docs_page(two_runs):
     assert not (home / "gx" / "unbuilt.jsonl").exists()
 
 
+def test_every_dbt_test_of_each_build_is_recorded_with_its_outcome(two_runs):
+    # What the Data quality page lists, test by test.
+    home = two_runs[0]
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        recorded = con.execute("select run_id, unique_id, test_name, status "
+                               "from ops.dbt_test_results order by all").fetchall()
+    finally:
+        con.close()
+    expected = sorted(
+        (target.name, r["unique_id"], r["unique_id"].split(".")[2], r["status"])
+        for target in (home / "dbt" / "target").iterdir()
+        for r in json.loads((target / "run_results.json").read_text())["results"]
+        if r["unique_id"].startswith("test."))
+    assert recorded == expected and len(recorded) > 100
+
+
 def test_the_second_run_leaves_the_unchanged_definitions_out_of_its_build(two_runs):
     from dashboards.queries import dbt_tests_last_run
 

@@ -147,9 +147,11 @@ def record_test_results(con, run_id: str, run_results: dict) -> None:
         if r["unique_id"].startswith(("test.", "unit_test."))
     ]
     if rows:
-        con.executemany(
-            "insert into ops.dbt_test_results values (?, ?, ?, ?, ?, ?, current_localtimestamp())",
-            rows,
+        # One statement: DuckDB's executemany runs one per row (~0.5 ms each, ~120 a build).
+        con.execute(
+            "insert into ops.dbt_test_results values "
+            + ", ".join(["(?, ?, ?, ?, ?, ?, current_localtimestamp())"] * len(rows)),
+            [value for row in rows for value in row],
         )
 
 
