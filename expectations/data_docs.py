@@ -30,10 +30,13 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from expectations.gx_workspace import GxWorkspace
+from expectations.verdicts import Verdicts
 
 SITE_NAME = "ketreg"
 SITE_DIRECTORY = "data_docs"  # under the GX directory
 LOCK_FILE = ".lock"
+# Passing results kept by what they judged (verdicts.py), reused by later runs.
+VERDICTS_DIRECTORY = "verdicts"
 # Pages stored but not yet rendered, one JSON line each, kept across runs: a run that stops
 # before its last build leaves its pages to the next build rather than losing them.
 UNBUILT_FILE = "unbuilt.jsonl"
@@ -74,6 +77,7 @@ class DataDocs:
         self.workspace = GxWorkspace(
             context, store_lock=self.exclusive,
             on_suite_written=lambda name: self._queue(ExpectationSuiteIdentifier(name=name)),
+            verdicts=Verdicts(self.directory / VERDICTS_DIRECTORY),
         )
 
     @classmethod

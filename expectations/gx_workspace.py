@@ -18,6 +18,7 @@ from great_expectations.exceptions import DataContextError
 
 from expectations.registry import build_suite
 from expectations.value_groups import ExpectationGroup, group_by_columns
+from expectations.verdicts import Verdicts
 
 DATASOURCE_NAME = "ketreg_frames"
 # Counts without samples of the offending values: cheaper, and nothing to leak. Redaction
@@ -34,12 +35,15 @@ class GxWorkspace:
         context: AbstractDataContext,
         store_lock: Callable[[], AbstractContextManager] = nullcontext,
         on_suite_written: Callable[[str], None] = lambda name: None,
+        verdicts: Verdicts | None = None,
     ):
         """`store_lock`: held while the context's stores are written (see data_docs).
-        `on_suite_written(name)`: called, holding that lock, when a suite is (re)written."""
+        `on_suite_written(name)`: called, holding that lock, when a suite is (re)written.
+        `verdicts`: where passing results are kept and looked up (verdicts.py)."""
         self.context = context
         self._store_lock = store_lock
         self._on_suite_written = on_suite_written
+        self._verdicts = verdicts
         # tqdm bars per metric would flood the Dagster logs.
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._source = context.data_sources.add_or_update_pandas(DATASOURCE_NAME)
@@ -83,12 +87,18 @@ class GxWorkspace:
         *, counts: bool = True,
     ) -> ExpectationSuiteValidationResult:
         """`counts=False`: verdicts without GX's counts (VERDICTS_ONLY)."""
+        result_format = RESULT_FORMAT if counts else VERDICTS_ONLY
+        key = self._verdicts.key(suite, frame, result_format) if self._verdicts else None
+        if key and (kept := self._verdicts.get(key)):
+            return kept
         with self._lock:
             batch = self._batch_definition(asset_name).get_batch(
                 batch_parameters={"dataframe": frame}
             )
-            return batch.validate(suite, result_format=RESULT_FORMAT if counts
-                                  else VERDICTS_ONLY)
+            result = batch.validate(suite, result_format=result_format)
+        if key:
+            self._verdicts.put(key, result)
+        return result
 
     def _batch_definition(self, asset_name: str):
         if asset_name not in self._batch_definitions:
