@@ -167,8 +167,10 @@ def _smallest_and_largest(column: str, column_type: str, table_sql: str) -> str:
     if not _ORDERED_NUMBERS.match(column_type):
         return ""
     where = f"where not isnan({column})" if column_type in _FLOATS else ""
+    # No row when there is no value to range over (an empty batch, a column of nulls):
+    # min and max would be two nulls, which no row of an empty table holds.
     return (f"select unnest([min({column}), max({column})]) as {column} "
-            f"from {table_sql} {where}")
+            f"from {table_sql} {where} having count({column}) > 0")
 
 
 def _side_by_side(frames: list[pd.DataFrame]) -> pd.DataFrame:
