@@ -84,21 +84,39 @@ class GxWorkspace:
 
     def validate(
         self, suite: gx.ExpectationSuite, frame: pd.DataFrame, asset_name: str,
-        *, counts: bool = True,
+        *, counts: bool = True, remember: bool = True,
     ) -> ExpectationSuiteValidationResult:
-        """`counts=False`: verdicts without GX's counts (VERDICTS_ONLY)."""
-        result_format = RESULT_FORMAT if counts else VERDICTS_ONLY
-        key = self._verdicts.key(suite, frame, result_format) if self._verdicts else None
+        """`counts=False`: verdicts without GX's counts (VERDICTS_ONLY). A passing result is
+        kept, and one kept is read back rather than judged again (verdicts.py), unless
+        `remember=False`: the caller keeps it in its own shares (runner.py, side by side)."""
+        key = self._key(suite, frame, counts) if remember else None
         if key and (kept := self._verdicts.get(key)):
             return kept
         with self._lock:
             batch = self._batch_definition(asset_name).get_batch(
                 batch_parameters={"dataframe": frame}
             )
-            result = batch.validate(suite, result_format=result_format)
+            result = batch.validate(suite, result_format=_result_format(counts))
         if key:
             self._verdicts.put(key, result)
         return result
+
+    def kept(self, suite: gx.ExpectationSuite, frame: pd.DataFrame, *, counts: bool = True,
+             ) -> ExpectationSuiteValidationResult | None:
+        """The passing result an earlier validation of `suite` on `frame` kept, or None."""
+        key = self._key(suite, frame, counts)
+        return self._verdicts.get(key) if key else None
+
+    def keep(self, suite: gx.ExpectationSuite, frame: pd.DataFrame,
+             result: ExpectationSuiteValidationResult, *, counts: bool = True) -> None:
+        """Keep `result`, if it passed, as what `suite` gives on `frame`."""
+        if key := self._key(suite, frame, counts):
+            self._verdicts.put(key, result)
+
+    def _key(self, suite: gx.ExpectationSuite, frame: pd.DataFrame, counts: bool) -> str | None:
+        if self._verdicts is None:
+            return None
+        return self._verdicts.key(suite, frame, _result_format(counts))
 
     def _batch_definition(self, asset_name: str):
         if asset_name not in self._batch_definitions:
@@ -107,6 +125,10 @@ class GxWorkspace:
                 name="whole_frame"
             )
         return self._batch_definitions[asset_name]
+
+
+def _result_format(counts: bool) -> dict:
+    return RESULT_FORMAT if counts else VERDICTS_ONLY
 
 
 def _definition(suite: gx.ExpectationSuite) -> tuple[dict, list[dict]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 import duckdb
+import great_expectations as gx
 import numpy as np
 import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult
@@ -109,17 +110,9 @@ def _judge(
     the table's is judged again on its rows, so that its counts are of rows."""
     if group.parts:
         if all(part.columns[0] in types for part in group.parts):
-            # Each column's rows are real values of it: its parts' rows stack.
-            stacked: dict[str, list[str]] = {}
-            for part in group.parts:
-                column = quote_identifier(part.columns[0])
-                stacked.setdefault(part.columns[0], []).append(
-                    f"({_few_rows(part, column, types, table_sql)})")
-            frame = _side_by_side([con.sql(" union all ".join(sqls)).df()
-                                   for sqls in stacked.values()])
-            judged = workspace.validate(group.suite, frame, asset_name=table, counts=False)
-            if judged.success:
-                return judged.results, judged.meta
+            judged = _judge_side_by_side(con, workspace, group, types, table_sql, table)
+            if judged is not None:
+                return judged
         # A column missing, or a value failing: each column on its own, for its own counts.
         results, meta = [], {}
         for part in group.parts:
@@ -141,6 +134,76 @@ def _judge(
     if not judged.success and few_rows:
         judged = workspace.validate(group.suite, con.sql(rows_sql).df(), asset_name=table)
     return judged.results, judged.meta
+
+
+# Which part of a side-by-side group a row of a column's stacked frame came from.
+_PART = "_ketreg_part_"
+
+
+def _judge_side_by_side(
+    con: duckdb.DuckDBPyConnection,
+    workspace: GxWorkspace,
+    group: ExpectationGroup,
+    types: dict[str, str],
+    table_sql: str,
+    table: str,
+) -> tuple[list, dict] | None:
+    """The results of a group's parts judged side by side in one validation, and GX's meta;
+    None when that validation fails. A part whose rows and expectations an earlier run
+    judged passing is read back instead (verdicts.py): each part is kept on its own,
+    since some change every day (a batch's load ids) while most do not."""
+    # Each column's rows are real values of it: its parts' rows stack, each tagged with
+    # its part, so that every part's rows have the type the stacked column has.
+    stacked: dict[str, list[str]] = {}
+    for index, part in enumerate(group.parts):
+        column = quote_identifier(part.columns[0])
+        stacked.setdefault(part.columns[0], []).append(
+            f"(select *, {index} as {_PART} from ({_few_rows(part, column, types, table_sql)}))")
+    frames = {column: con.sql(" union all ".join(sqls)).df() for column, sqls in stacked.items()}
+    part_frames = [_rows_of_parts(frames[part.columns[0]], {index})
+                   for index, part in enumerate(group.parts)]
+    kept = [workspace.kept(part.suite, frame, counts=False)
+            for part, frame in zip(group.parts, part_frames, strict=True)]
+    results = [r for result in kept if result is not None for r in result.results]
+    meta = next((result.meta for result in kept if result is not None), {})
+    unjudged = [index for index, result in enumerate(kept) if result is None]
+    if not unjudged:
+        return results, meta
+    parts = [group.parts[index] for index in unjudged]
+    suite = group.suite if len(parts) == len(group.parts) else gx.ExpectationSuite(
+        name=group.suite.name, expectations=[e for part in parts for e in part.suite.expectations])
+    frame = _side_by_side([_rows_of_parts(frames[column], set(unjudged))
+                           for column in dict.fromkeys(part.columns[0] for part in parts)])
+    judged = workspace.validate(suite, frame, asset_name=table, counts=False, remember=False)
+    if not judged.success:
+        return None
+    for index, share in zip(unjudged, _shares(judged, parts), strict=True):
+        workspace.keep(group.parts[index].suite, part_frames[index], share, counts=False)
+    return results + judged.results, judged.meta
+
+
+def _rows_of_parts(frame: pd.DataFrame, parts: set[int]) -> pd.DataFrame:
+    return frame[frame[_PART].isin(parts)].drop(columns=_PART).reset_index(drop=True)
+
+
+def _shares(judged: ExpectationSuiteValidationResult,
+            parts: list[ExpectationGroup]) -> list[ExpectationSuiteValidationResult]:
+    """A passing side-by-side result split into one result per part. A part is one column's
+    PROPERTIES or EXTREMES, whose expectation types differ: the column and the type say
+    whose an expectation is."""
+    owner = {(part.columns[0], e.expectation_type): index
+             for index, part in enumerate(parts) for e in part.suite.expectations}
+    shares: list[list] = [[] for _ in parts]
+    for result in judged.results:
+        config = result.expectation_config
+        shares[owner[(config.kwargs["column"], config.type)]].append(result)
+    return [
+        ExpectationSuiteValidationResult(
+            success=True, results=share, suite_name=part.suite.name,
+            statistics=suite_statistics(len(share), len(share)), meta=judged.meta,
+        )
+        for part, share in zip(parts, shares, strict=True)
+    ]
 
 
 def _few_rows(group: ExpectationGroup, columns: str, types: dict[str, str],
@@ -193,7 +256,9 @@ def _one_row_per_property(group: ExpectationGroup, column: str, column_type: str
     keys = ", ".join(sql.format(c=column, null=null) for sql in group.properties)
     source = f"(select distinct {column} from {table_sql})" if group.distinct_first \
         else table_sql
-    return f"select distinct on ({keys}) {column} from {source}"
+    # The smallest value of each property, not any one: the same rows every run, so that
+    # a frame judged before is known again (verdicts.py).
+    return f"select min({column}) as {column} from {source} group by {keys}"
 
 
 def _workspace(context: DataDocs | None) -> GxWorkspace:

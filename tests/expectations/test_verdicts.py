@@ -15,6 +15,7 @@ from great_expectations.datasource.fluent.interfaces import Batch
 
 from expectations import verdicts
 from expectations.data_docs import VERDICTS_DIRECTORY, DataDocs
+from expectations.registry import build_suite
 from expectations.runner import validate_table
 from tests.expectations.test_gx_runner import MANY_SESSIONS
 
@@ -171,3 +172,32 @@ def test_a_table_judged_again_the_next_day_gives_the_same_result_and_catches_a_d
     assert defect.failures == ["expect_column_values_to_be_in_set(route): 1 unexpected of "
                                "5000 rows"]
     assert judged  # the route's frame changed: GX judged it
+
+
+def test_a_new_days_load_ids_are_judged_alone_and_a_bad_dose_beside_them_is_caught(
+        tmp_path, warehouse, monkeypatch):
+    # Side by side, one GX validation judges a dozen columns' few rows; a day's batch
+    # changes some of them (its load ids) and not the others, which are read back.
+    sizes = []
+    validate = Batch.validate
+    monkeypatch.setattr(Batch, "validate", lambda self, expect, *a, **k: (
+        sizes.append((expect.name, len(expect.expectations))),
+        validate(self, expect, *a, **k))[1])
+    warehouse.execute(MANY_SESSIONS)
+    warehouse.execute("create temp table batch as select * from raw.sessions")
+    validate_table(warehouse, "batch", "sessions", context=DataDocs(tmp_path))
+    sizes.clear()
+
+    warehouse.execute("update batch set _load_id = 8")
+    next_day = validate_table(warehouse, "batch", "sessions", context=DataDocs(tmp_path))
+
+    [side_by_side] = [g for g in DataDocs(tmp_path).workspace.groups("sessions") if g.parts]
+    load_id_expectations = sum(len(part.suite.expectations) for part in side_by_side.parts
+                               if part.columns == ("_load_id",))
+    assert sizes == [("sessions[side by side]", load_id_expectations)]
+    assert next_day.success and next_day.evaluated == len(build_suite("sessions").expectations)
+
+    warehouse.execute("update batch set dose_mg = 5000 where _row_number = 3")
+    bad_dose = validate_table(warehouse, "batch", "sessions", context=DataDocs(tmp_path))
+    assert bad_dose.failures == [
+        "expect_column_values_to_be_between(dose_mg): 1 unexpected of 5000 rows"]
