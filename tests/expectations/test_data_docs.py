@@ -80,3 +80,30 @@ def test_a_damaged_list_of_unbuilt_pages_renders_every_page(tmp_path):
 
     assert "run-02" in "\n".join(_pages(tmp_path, "validations"))
     assert not unbuilt.exists()
+
+
+def test_results_the_index_no_longer_lists_leave_gx_store_for_the_archive(tmp_path,
+                                                                          monkeypatch):
+    # GX walks its whole store and every rendered page at every build: left there, a
+    # year of results would make every run's build slower.
+    monkeypatch.setattr(data_docs, "INDEX_RESULTS", 3)
+    for run in range(1, 7):
+        docs = data_docs.DataDocs(tmp_path)  # each run's own process
+        docs.store(_result(), "raw.sessions", run_name=f"run-{run:02d}")
+        docs.build()
+
+    store = tmp_path / "uncommitted" / "validations"
+    archive = tmp_path / data_docs.ARCHIVE_DIRECTORY
+
+    def runs(paths):
+        return sorted({part for path in paths for part in path.parts if part.startswith("run-")})
+
+    assert runs(store.rglob("*.json")) == ["run-04", "run-05", "run-06"]
+    assert runs(archive.rglob("*.json")) == ["run-01", "run-02", "run-03"]
+    assert not [folder for folder in store.rglob("*") if folder.is_dir()
+                and not any(folder.iterdir())]
+    # The pages stay bounded too: the index's, and the last archived until the next build.
+    pages = (tmp_path / data_docs.SITE_DIRECTORY / "validations").rglob("*.html")
+    assert runs(pages) == ["run-03", "run-04", "run-05", "run-06"]
+    index = (tmp_path / data_docs.SITE_DIRECTORY / "index.html").read_text()
+    assert [f"run-{run:02d}" in index for run in range(1, 7)] == [False] * 3 + [True] * 3
