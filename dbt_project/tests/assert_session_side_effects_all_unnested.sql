@@ -2,8 +2,16 @@
 -- from the session_effects seed would otherwise silently vanish from the
 -- side-effect rates.
 -- Shown in Dagster as a check on stg_raw__session_side_effects.
+--
+-- Reads the sessions built since the last passing build (macros/tested_through.sql),
+-- as the key tests do: both sides are rebuilt whole for every patient a load
+-- touches (a patient who arrives, a session corrected or withdrawn) and for every
+-- patient when a definition (the seed) changes, so an older session's codes and
+-- its unnested rows are as they were when they passed.
 {{ config(tags=['completeness', 'blocking'],
           meta={'dagster': {'ref': {'name': 'stg_raw__session_side_effects'}}}) }}
+
+{%- set rebuilt = rows_built_since_tested(ref('base_raw__sessions')) %}
 
 with
 
@@ -17,6 +25,9 @@ sessions as (
 
     from {{ ref('stg_raw__sessions') }}
     where side_effects is not null
+    {%- if rebuilt %}
+      and {{ rebuilt }}
+    {%- endif %}
 
 ),
 
@@ -24,6 +35,9 @@ unnested as (
 
     select session_id, count(*) as n_unnested
     from {{ ref('stg_raw__session_side_effects') }}
+    {%- if rebuilt %}
+    where session_id in (select session_id from sessions)
+    {%- endif %}
     group by session_id
 
 )

@@ -388,3 +388,51 @@ def test_a_build_leaving_out_the_unchanged_definitions_records_the_load(stepped)
     manifest = json.loads((stepped["root"] / "target" / "manifest.json").read_text())
     build(path, stepped["root"] / "target", *DefinitionNodes.of(manifest).exclude_args())
     assert passing_build_record(path)["through_load_id"] == LAST_LOAD + 1
+
+
+# The singular test that every listed side effect was unnested reads, like the key
+# tests, the sessions built since the last passing build.
+
+ALL_UNNESTED = "assert_session_side_effects_all_unnested"
+
+
+def lose_side_effects(path: Path, built_by: int | None = None) -> str:
+    """Delete the unnested side effects of one session with some; with `built_by`, as a
+    faulty build that took in that load would have left them. Returns its session_id."""
+    con = duckdb.connect(str(path))
+    try:
+        [(session_id,)] = con.execute(
+            "select min(session_id) from staging.stg_raw__session_side_effects").fetchall()
+        con.execute("delete from staging.stg_raw__session_side_effects where session_id = ?",
+                    [session_id])
+        if built_by is not None:
+            con.execute("update staging.base_raw__sessions set _through_load_id = ? "
+                        "where session_id = ?", [built_by, session_id])
+        return session_id
+    finally:
+        con.close()
+
+
+def test_a_side_effect_lost_from_a_session_built_since_the_last_passing_build_fails(stepped):
+    path = stepped["root"] / "lost_new.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    lose_side_effects(path, built_by=LAST_LOAD)  # by the last passing build
+
+    result = run_dbt(path, stepped["root"] / "target", "test", "--select", ALL_UNNESTED)
+
+    assert result.returncode != 0 and failing_tests(result) == {ALL_UNNESTED}
+
+
+def test_sessions_of_earlier_passing_builds_are_not_read_again(stepped):
+    path = stepped["root"] / "lost_old.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    lose_side_effects(path, built_by=1)  # before the last passing build
+
+    assert run_dbt(path, stepped["root"] / "target", "test", "--select",
+                   ALL_UNNESTED).returncode == 0
+
+    con = duckdb.connect(str(path))
+    con.execute("drop table main.dbt_tested_through")  # no passing build on record
+    con.close()
+    whole = run_dbt(path, stepped["root"] / "target", "test", "--select", ALL_UNNESTED)
+    assert whole.returncode != 0 and failing_tests(whole) == {ALL_UNNESTED}
