@@ -43,8 +43,8 @@ VERDICTS_DIRECTORY = "verdicts"
 UNBUILT_FILE = "unbuilt.jsonl"
 # The index lists the newest results only, about ten runs'. GX reads every result it
 # lists, whole, to draw the index (~2.2 ms a result): listing 1,000 cost ~2.2 s of every
-# run once ~100 runs had stored that many, 100 cost ~0.2 s. Older results keep their
-# pages; ops.gx_results (the data-quality page) keeps the whole history.
+# run once ~100 runs had stored that many, 100 cost ~0.2 s. Older results go to
+# ARCHIVE_DIRECTORY; ops.gx_results (the data-quality page) keeps the whole history.
 INDEX_RESULTS = 100
 # Results the index no longer lists leave GX's store for this folder: every build walks
 # the store and parses every key in it, and every rendered page (~0.5 ms a result, ~9 a
