@@ -18,15 +18,14 @@ from great_expectations.exceptions import DataContextError
 
 from expectations.registry import build_suite
 from expectations.value_groups import ExpectationGroup, group_by_columns
-from expectations.verdicts import Verdicts
+from expectations.verdicts import VERDICTS_ONLY, Verdicts
 
 DATASOURCE_NAME = "ketreg_frames"
 # Counts without samples of the offending values: cheaper, and nothing to leak. Redaction
 # still runs after, because some expectations report values in other fields.
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
-# Each expectation's verdict alone: about a third less of GX's time, for a frame whose
-# counts would be of its few rows (runner.py), never of the table's.
-VERDICTS_ONLY = {"result_format": "BOOLEAN_ONLY"}
+# Each expectation's verdict alone (verdicts.VERDICTS_ONLY): about a third less of GX's
+# time, for a frame whose counts would be of its few rows (runner.py), never of the table's.
 
 
 class GxWorkspace:
@@ -89,34 +88,30 @@ class GxWorkspace:
         """`counts=False`: verdicts without GX's counts (VERDICTS_ONLY). A passing result is
         kept, and one kept is read back rather than judged again (verdicts.py), unless
         `remember=False`: the caller keeps it in its own shares (runner.py, side by side)."""
-        key = self._key(suite, frame, counts) if remember else None
-        if key and (kept := self._verdicts.get(key)):
+        verdicts = self._verdicts if remember else None
+        if verdicts and (kept := verdicts.get(suite, frame, _result_format(counts))):
             return kept
         with self._lock:
             batch = self._batch_definition(asset_name).get_batch(
                 batch_parameters={"dataframe": frame}
             )
             result = batch.validate(suite, result_format=_result_format(counts))
-        if key:
-            self._verdicts.put(key, result)
+        if verdicts:
+            verdicts.put(suite, frame, _result_format(counts), result)
         return result
 
     def kept(self, suite: gx.ExpectationSuite, frame: pd.DataFrame, *, counts: bool = True,
              ) -> ExpectationSuiteValidationResult | None:
         """The passing result an earlier validation of `suite` on `frame` kept, or None."""
-        key = self._key(suite, frame, counts)
-        return self._verdicts.get(key) if key else None
+        if self._verdicts is None:
+            return None
+        return self._verdicts.get(suite, frame, _result_format(counts))
 
     def keep(self, suite: gx.ExpectationSuite, frame: pd.DataFrame,
              result: ExpectationSuiteValidationResult, *, counts: bool = True) -> None:
         """Keep `result`, if it passed, as what `suite` gives on `frame`."""
-        if key := self._key(suite, frame, counts):
-            self._verdicts.put(key, result)
-
-    def _key(self, suite: gx.ExpectationSuite, frame: pd.DataFrame, counts: bool) -> str | None:
-        if self._verdicts is None:
-            return None
-        return self._verdicts.key(suite, frame, _result_format(counts))
+        if self._verdicts is not None:
+            self._verdicts.put(suite, frame, _result_format(counts), result)
 
     def _batch_definition(self, asset_name: str):
         if asset_name not in self._batch_definitions:

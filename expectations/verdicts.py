@@ -17,6 +17,14 @@ The digest covers:
 - the code: the versions of GX, pandas and numpy, and the source of this package
   (its custom expectations).
 
+A frame judged for verdicts only, by expectations that each judge a row on its own
+(runner.py's frames of few rows: distinct values, properties, extremes), is known by its
+rows one by one instead: every row of a passing frame passes, so a later frame whose rows
+all passed before passes too, and such a result, verdicts without counts, reads the same
+whatever rows gave it. A day's batch then passes on the (instrument, item, value) triples
+earlier days showed, in whatever mix. The rows kept for one such key are capped at
+ROWS_KEPT; past it they start again from the frame at hand.
+
 Only passing results are kept, and redacted as the data docs keep them (redaction.py: no
 value of a row, counts kept): a failure is judged again every time, and runner.py then
 judges it on the rows. One file per result under the GX directory's verdicts/ folder,
@@ -44,9 +52,17 @@ from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.core.expectation_validation_result import (
     ExpectationSuiteValidationResultSchema,
 )
+from great_expectations.expectations.expectation import (
+    ColumnMapExpectation,
+    ColumnPairMapExpectation,
+    MulticolumnMapExpectation,
+)
 from marshmallow import ValidationError
 
 from expectations.redaction import redact_suite_result
+
+# The result format of a frame judged for its verdicts alone (gx_workspace.py).
+VERDICTS_ONLY = {"result_format": "BOOLEAN_ONLY"}
 
 # Expectations whose verdict depends on the order of the rows: their frames are hashed
 # in order.
@@ -55,6 +71,8 @@ ORDERED_TYPES = frozenset({
     "expect_column_values_to_be_decreasing",
 })
 KEPT_DAYS = 30
+ROWS_KEPT = 50_000
+_MAP_EXPECTATIONS = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
 _DISTRIBUTIONS = ("great_expectations", "pandas", "numpy")
 _SCHEMA = ExpectationSuiteValidationResultSchema()
 
@@ -65,9 +83,49 @@ class Verdicts:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._pruned = False
 
-    def key(self, suite: gx.ExpectationSuite, frame: pd.DataFrame, result_format: dict) -> str:
-        """The digest of everything a validation of `frame` against `suite` depends on."""
+    def get(self, suite: gx.ExpectationSuite, frame: pd.DataFrame, result_format: dict,
+            ) -> ExpectationSuiteValidationResult | None:
+        """The passing result kept for `suite` on `frame`, or None."""
+        key, rows = self._key(suite, frame, result_format)
+        if rows is not None:
+            known = _read_rows(self._path(key, ".rows.npy"))
+            if known is None or not np.isin(rows, known).all():
+                return None
+            _touch(self._path(key, ".rows.npy"))
+        path = self._path(key, ".json")
+        try:
+            result = _SCHEMA.loads(path.read_text())
+        except (OSError, ValueError, ValidationError):  # none yet, or damaged: judged again
+            return None
+        _touch(path)
+        return result
+
+    def put(self, suite: gx.ExpectationSuite, frame: pd.DataFrame, result_format: dict,
+            result: ExpectationSuiteValidationResult) -> None:
+        """Keep `result`, if it passed, as what `suite` gives on `frame`."""
+        if not result.success:
+            return
+        self._prune_once()
+        key, rows = self._key(suite, frame, result_format)
+        if rows is not None:
+            known = _read_rows(self._path(key, ".rows.npy"))
+            if known is not None and len(known) + len(rows) <= ROWS_KEPT:
+                rows = np.union1d(known, rows)
+            _write(self._path(key, ".rows.npy"), lambda handle: np.save(handle, rows))
+        kept = _SCHEMA.loads(json.dumps(result.to_json_dict()))  # a copy: the caller's is theirs
+        redact_suite_result(kept)
+        text = json.dumps(kept.to_json_dict())
+        _write(self._path(key, ".json"), lambda handle: handle.write(text.encode()))
+
+    def _key(self, suite: gx.ExpectationSuite, frame: pd.DataFrame, result_format: dict,
+             ) -> tuple[str, np.ndarray | None]:
+        """The digest of everything a validation of `frame` against `suite` depends on, and,
+        when the frame is known by its rows one by one, those rows' hashes (unique, sorted)
+        apart from it."""
         ordered = any(e.expectation_type in ORDERED_TYPES for e in suite.expectations)
+        by_row = not ordered and result_format == VERDICTS_ONLY and all(
+            isinstance(e, _MAP_EXPECTATIONS) and e.configuration.kwargs.get("mostly", 1) == 1
+            for e in suite.expectations)
         digest = hashlib.sha256()
         digest.update(json.dumps({
             "code": code_fingerprint(),
@@ -78,40 +136,17 @@ class Verdicts:
             "meta": suite.meta,
             "result_format": result_format,
             "columns": [[str(name), str(dtype)] for name, dtype in frame.dtypes.items()],
-            "rows": len(frame),
+            "rows": None if by_row else len(frame),
             "ordered": ordered,
         }, sort_keys=True, default=str).encode())
-        if len(frame):
-            rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-            digest.update((rows if ordered else np.sort(rows)).tobytes())
-        return digest.hexdigest()
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        if by_row:
+            return digest.hexdigest(), np.unique(rows)
+        digest.update((rows if ordered else np.sort(rows)).tobytes())
+        return digest.hexdigest(), None
 
-    def get(self, key: str) -> ExpectationSuiteValidationResult | None:
-        """The passing result kept under `key`, or None."""
-        path = self._path(key)
-        try:
-            result = _SCHEMA.loads(path.read_text())
-        except (OSError, ValueError, ValidationError):  # none yet, or damaged: judged again
-            return None
-        with contextlib.suppress(FileNotFoundError):
-            os.utime(path)  # in use: kept from pruning
-        return result
-
-    def put(self, key: str, result: ExpectationSuiteValidationResult) -> None:
-        """Keep `result` under `key` if it passed."""
-        if not result.success:
-            return
-        self._prune_once()
-        kept = _SCHEMA.loads(json.dumps(result.to_json_dict()))  # a copy: the caller's is theirs
-        redact_suite_result(kept)
-        text = json.dumps(kept.to_json_dict())
-        with tempfile.NamedTemporaryFile("w", dir=self.directory, suffix=".tmp",
-                                         delete=False) as handle:
-            handle.write(text)
-        os.replace(handle.name, self._path(key))
-
-    def _path(self, key: str) -> Path:
-        return self.directory / f"{key}.json"
+    def _path(self, key: str, suffix: str) -> Path:
+        return self.directory / f"{key}{suffix}"
 
     def _prune_once(self) -> None:
         """Delete what no run has used for KEPT_DAYS days (once per process)."""
@@ -123,6 +158,27 @@ class Verdicts:
             with contextlib.suppress(FileNotFoundError):  # another process pruned it first
                 if path.stat().st_mtime < oldest:
                     path.unlink()
+
+
+def _read_rows(path: Path) -> np.ndarray | None:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):  # none yet, or damaged
+        return None
+
+
+def _write(path: Path, write) -> None:
+    """Write a file whole under a temporary name, then rename it into place."""
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp",
+                                     delete=False) as handle:
+        write(handle)
+    os.replace(handle.name, path)
+
+
+def _touch(path: Path) -> None:
+    """In use: kept from pruning."""
+    with contextlib.suppress(FileNotFoundError):
+        os.utime(path)
 
 
 @cache

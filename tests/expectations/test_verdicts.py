@@ -201,3 +201,61 @@ def test_a_new_days_load_ids_are_judged_alone_and_a_bad_dose_beside_them_is_caug
     bad_dose = validate_table(warehouse, "batch", "sessions", context=DataDocs(tmp_path))
     assert bad_dose.failures == [
         "expect_column_values_to_be_between(dose_mg): 1 unexpected of 5000 rows"]
+
+
+def ranges_suite() -> gx.ExpectationSuite:
+    """Expectations that each judge a row on its own, as runner.py's frames of few rows."""
+    return gx.ExpectationSuite(name="ranges", expectations=[
+        gxe.ExpectColumnValuesToBeInSet(column="instrument", value_set=["PHQ9", "GAD7"]),
+        gxe.ExpectColumnValuesToBeBetween(column="score", min_value=0, max_value=27),
+    ])
+
+
+def test_a_verdicts_only_frame_whose_rows_all_passed_before_passes_without_gx(
+        tmp_path, judged):
+    workspace = DataDocs(tmp_path).workspace
+    scores = pd.DataFrame({"instrument": ["PHQ9", "PHQ9", "GAD7"], "score": [3, 26, 21]})
+    workspace.validate(ranges_suite(), scores, asset_name="scores", counts=False)
+
+    # The next day's distinct values: two of them, in another order.
+    some = scores.iloc[[2, 0]].reset_index(drop=True)
+    assert DataDocs(tmp_path).workspace.validate(
+        ranges_suite(), some, asset_name="scores", counts=False).success
+    assert judged == ["ranges"]
+
+    # A row never seen is judged, with those seen before; then it is known too.
+    one_new = pd.DataFrame({"instrument": ["GAD7", "PHQ9"], "score": [21, 9]})
+    assert workspace.validate(ranges_suite(), one_new, asset_name="scores", counts=False).success
+    assert workspace.validate(ranges_suite(), one_new.iloc[[1]], asset_name="scores",
+                              counts=False).success
+    assert judged == ["ranges", "ranges"]
+
+    bad = pd.DataFrame({"instrument": ["PHQ9", "PHQ9"], "score": [3, 28]})
+    result = workspace.validate(ranges_suite(), bad, asset_name="scores", counts=False)
+    assert not result.success and judged == ["ranges"] * 3
+
+
+def test_a_frame_with_counts_or_an_aggregate_is_known_only_whole(tmp_path, judged):
+    # Counts are of the frame's rows, and a maximum is of all of them: a subset of a
+    # frame that passed is judged again.
+    workspace = DataDocs(tmp_path).workspace
+    workspace.validate(ranges_suite(), SCORES, asset_name="scores")
+    workspace.validate(ranges_suite(), SCORES.iloc[[0]], asset_name="scores")
+    workspace.validate(scores_suite(), SCORES, asset_name="scores", counts=False)
+    workspace.validate(scores_suite(), SCORES.iloc[[0]], asset_name="scores", counts=False)
+
+    assert judged == ["ranges", "ranges", "scores", "scores"]
+
+
+def test_the_rows_known_for_a_frame_start_again_past_their_cap(tmp_path, judged,
+                                                              monkeypatch):
+    monkeypatch.setattr(verdicts, "ROWS_KEPT", 3)
+    workspace = DataDocs(tmp_path).workspace
+    first = pd.DataFrame({"instrument": ["PHQ9", "PHQ9"], "score": [1, 2]})
+    then = pd.DataFrame({"instrument": ["GAD7", "GAD7"], "score": [1, 2]})
+    for frame in (first, then, first):
+        workspace.validate(ranges_suite(), frame, asset_name="scores", counts=False)
+
+    # Four rows would pass the cap: the second frame's two were kept alone, and the
+    # first's had to be judged again.
+    assert judged == ["ranges"] * 3
