@@ -163,7 +163,7 @@ class Verdicts:
 def _read_rows(path: Path) -> np.ndarray | None:
     try:
         return np.load(path, allow_pickle=False)
-    except (OSError, ValueError):  # none yet, or damaged
+    except (OSError, EOFError, ValueError):  # none yet, or damaged
         return None
 
 

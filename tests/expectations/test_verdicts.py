@@ -259,3 +259,16 @@ def test_the_rows_known_for_a_frame_start_again_past_their_cap(tmp_path, judged,
     # Four rows would pass the cap: the second frame's two were kept alone, and the
     # first's had to be judged again.
     assert judged == ["ranges"] * 3
+
+
+def test_damaged_rows_are_judged_again_and_rewritten(tmp_path, judged):
+    workspace = DataDocs(tmp_path).workspace
+    workspace.validate(ranges_suite(), SCORES, asset_name="scores", counts=False)
+    [rows] = [name for name in kept_files(tmp_path) if name.endswith(".rows.npy")]
+    (tmp_path / VERDICTS_DIRECTORY / rows).write_bytes(b"")  # a disk that filled mid-write
+
+    for _ in range(2):
+        assert workspace.validate(ranges_suite(), SCORES, asset_name="scores",
+                                  counts=False).success
+
+    assert judged == ["ranges", "ranges"]
