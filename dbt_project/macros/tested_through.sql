@@ -42,29 +42,44 @@
 
 
 {#-
+    The models whose rows a test may read since the last passing build: the
+    patient-incremental ones, and a view over one whose config says
+    meta: {rows_follow_patient_builds: true}, that is, whose rows are that
+    model's (with their _through_load_id) and appear or vanish only with a load
+    that touches their patient, which rebuilds them.
+-#}
+{% macro built_by_patient(node) -%}
+    {{- return(node.resource_type == 'model' and (
+        node.config.incremental_strategy == 'replace_patients'
+        or node.config.meta.get('rows_follow_patient_builds', false))) -}}
+{%- endmacro %}
+
+
+{#-
     The condition on `model`'s rows a key test needs to read the keys of, or
-    none when it must read every row: `model` is not a patient-incremental
-    model (or is one filtered by a test's `where`), the test only warns, or no
-    build has passed yet.
+    none when it must read every row: `model` is none of built_by_patient's
+    (or is one filtered by a test's `where`), the test only warns, or no build
+    has passed yet.
 -#}
 {% macro rows_built_since_tested(model) -%}
     {%- if not execute or model is string or config.get('severity', 'error') | lower != 'error' -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- set incremental = graph.nodes.values()
-        | selectattr('resource_type', 'equalto', 'model')
-        | selectattr('config.incremental_strategy', 'equalto', 'replace_patients')
-        | selectattr('schema', 'equalto', model.schema)
-        | selectattr('alias', 'equalto', model.identifier)
-        | list -%}
-    {%- set since = tested_through_load() if incremental else -1 -%}
+    {%- set matching = [] -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if built_by_patient(node) and node.schema == model.schema
+               and node.alias == model.identifier -%}
+            {%- do matching.append(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set since = tested_through_load() if matching else -1 -%}
     {{- return('_through_load_id >= ' ~ since if since >= 0 else none) -}}
 {%- endmacro %}
 
 
 {#-
     on-run-end: record the load this build had taken in, when every data test
-    of every patient-incremental model ran and every node of the build passed
+    of every model of built_by_patient's ran and every node of the build passed
     (a warning passes). Tests that read no such model do not bear on the
     record: the pipeline leaves the seeds' tests out of a build while the
     project is unchanged (orchestration/defs/transform/definition_nodes.py).
@@ -75,10 +90,10 @@
     {%- endif -%}
     {%- set passing = ['success', 'pass', 'warn', 'no-op'] -%}
     {%- set failed = results | rejectattr('status', 'in', passing) | list -%}
-    {%- set incremental = graph.nodes.values()
-        | selectattr('resource_type', 'equalto', 'model')
-        | selectattr('config.incremental_strategy', 'equalto', 'replace_patients')
-        | map(attribute='unique_id') | list -%}
+    {%- set incremental = [] -%}
+    {%- for node in graph.nodes.values() if built_by_patient(node) -%}
+        {%- do incremental.append(node.unique_id) -%}
+    {%- endfor -%}
     {%- set tests = [] -%}
     {%- for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'test') -%}
         {%- if node.depends_on.nodes | select('in', incremental) | list -%}

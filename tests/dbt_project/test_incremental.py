@@ -436,3 +436,48 @@ def test_sessions_of_earlier_passing_builds_are_not_read_again(stepped):
     con.close()
     whole = run_dbt(path, stepped["root"] / "target", "test", "--select", ALL_UNNESTED)
     assert whole.returncode != 0 and failing_tests(whole) == {ALL_UNNESTED}
+
+
+# A view over a patient-incremental model that says its rows follow its patients' builds
+# (stg_raw__sessions) has its key tests read the rows built since, too.
+
+UNIQUE_STG_SESSIONS = "unique_stg_raw__sessions_session_id"
+
+
+def copy_a_session(path: Path, built_by: int) -> None:
+    """A second copy of a session of a known patient that the build taking in load
+    `built_by` wrote, as that build would have left it had it been faulty."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "insert into staging.base_raw__sessions "
+            "select * from staging.base_raw__sessions where session_id = ("
+            "  select min(session_id) from staging.stg_raw__sessions "
+            "  where _through_load_id = ?)", [built_by])
+    finally:
+        con.close()
+
+
+def test_a_repeated_session_in_the_view_built_since_the_last_passing_build_fails(stepped):
+    path = stepped["root"] / "view_new.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    copy_a_session(path, built_by=LAST_LOAD)
+
+    result = run_dbt(path, stepped["root"] / "target", "test", "--select", UNIQUE_STG_SESSIONS)
+
+    assert result.returncode != 0 and failing_tests(result) == {UNIQUE_STG_SESSIONS}
+
+
+def test_the_view_reads_no_session_of_earlier_passing_builds(stepped):
+    path = stepped["root"] / "view_old.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    copy_a_session(path, built_by=1)  # before the last passing build
+
+    assert run_dbt(path, stepped["root"] / "target", "test", "--select",
+                   UNIQUE_STG_SESSIONS).returncode == 0
+
+    con = duckdb.connect(str(path))
+    con.execute("drop table main.dbt_tested_through")  # no passing build on record
+    con.close()
+    whole = run_dbt(path, stepped["root"] / "target", "test", "--select", UNIQUE_STG_SESSIONS)
+    assert whole.returncode != 0 and failing_tests(whole) == {UNIQUE_STG_SESSIONS}
