@@ -390,58 +390,27 @@ def test_a_build_leaving_out_the_unchanged_definitions_records_the_load(stepped)
     assert passing_build_record(path)["through_load_id"] == LAST_LOAD + 1
 
 
-# The singular test that every listed side effect was unnested reads, like the key
-# tests, the sessions built since the last passing build.
+# Tests beside the key tests that read the rows built since the last passing build: the
+# singular test that every listed side effect was unnested, and the key test of a view
+# whose rows follow its patients' builds (stg_raw__sessions).
 
 ALL_UNNESTED = "assert_session_side_effects_all_unnested"
+UNIQUE_STG_SESSIONS = "unique_stg_raw__sessions_session_id"
 
 
-def lose_side_effects(path: Path, built_by: int | None = None) -> str:
-    """Delete the unnested side effects of one session with some; with `built_by`, as a
-    faulty build that took in that load would have left them. Returns its session_id."""
+def lose_side_effects(path: Path, built_by: int) -> None:
+    """Delete the unnested side effects of one session with some, as a faulty build that
+    took in load `built_by` would have left them."""
     con = duckdb.connect(str(path))
     try:
         [(session_id,)] = con.execute(
             "select min(session_id) from staging.stg_raw__session_side_effects").fetchall()
         con.execute("delete from staging.stg_raw__session_side_effects where session_id = ?",
                     [session_id])
-        if built_by is not None:
-            con.execute("update staging.base_raw__sessions set _through_load_id = ? "
-                        "where session_id = ?", [built_by, session_id])
-        return session_id
+        con.execute("update staging.base_raw__sessions set _through_load_id = ? "
+                    "where session_id = ?", [built_by, session_id])
     finally:
         con.close()
-
-
-def test_a_side_effect_lost_from_a_session_built_since_the_last_passing_build_fails(stepped):
-    path = stepped["root"] / "lost_new.duckdb"
-    shutil.copy(stepped["incremental"], path)
-    lose_side_effects(path, built_by=LAST_LOAD)  # by the last passing build
-
-    result = run_dbt(path, stepped["root"] / "target", "test", "--select", ALL_UNNESTED)
-
-    assert result.returncode != 0 and failing_tests(result) == {ALL_UNNESTED}
-
-
-def test_sessions_of_earlier_passing_builds_are_not_read_again(stepped):
-    path = stepped["root"] / "lost_old.duckdb"
-    shutil.copy(stepped["incremental"], path)
-    lose_side_effects(path, built_by=1)  # before the last passing build
-
-    assert run_dbt(path, stepped["root"] / "target", "test", "--select",
-                   ALL_UNNESTED).returncode == 0
-
-    con = duckdb.connect(str(path))
-    con.execute("drop table main.dbt_tested_through")  # no passing build on record
-    con.close()
-    whole = run_dbt(path, stepped["root"] / "target", "test", "--select", ALL_UNNESTED)
-    assert whole.returncode != 0 and failing_tests(whole) == {ALL_UNNESTED}
-
-
-# A view over a patient-incremental model that says its rows follow its patients' builds
-# (stg_raw__sessions) has its key tests read the rows built since, too.
-
-UNIQUE_STG_SESSIONS = "unique_stg_raw__sessions_session_id"
 
 
 def copy_a_session(path: Path, built_by: int) -> None:
@@ -458,26 +427,31 @@ def copy_a_session(path: Path, built_by: int) -> None:
         con.close()
 
 
-def test_a_repeated_session_in_the_view_built_since_the_last_passing_build_fails(stepped):
-    path = stepped["root"] / "view_new.duckdb"
+# Each test, and a fault only it finds among the rows a given load's build wrote.
+READ_SINCE = {ALL_UNNESTED: lose_side_effects, UNIQUE_STG_SESSIONS: copy_a_session}
+
+
+@pytest.mark.parametrize("test", READ_SINCE)
+def test_a_fault_among_the_rows_built_since_the_last_passing_build_fails(stepped, test):
+    path = stepped["root"] / f"{test}_new.duckdb"
     shutil.copy(stepped["incremental"], path)
-    copy_a_session(path, built_by=LAST_LOAD)
+    READ_SINCE[test](path, built_by=LAST_LOAD)  # by the last passing build
 
-    result = run_dbt(path, stepped["root"] / "target", "test", "--select", UNIQUE_STG_SESSIONS)
+    result = run_dbt(path, stepped["root"] / "target", "test", "--select", test)
 
-    assert result.returncode != 0 and failing_tests(result) == {UNIQUE_STG_SESSIONS}
+    assert result.returncode != 0 and failing_tests(result) == {test}
 
 
-def test_the_view_reads_no_session_of_earlier_passing_builds(stepped):
-    path = stepped["root"] / "view_old.duckdb"
+@pytest.mark.parametrize("test", READ_SINCE)
+def test_a_fault_of_an_earlier_passing_build_is_read_only_without_a_record(stepped, test):
+    path = stepped["root"] / f"{test}_old.duckdb"
     shutil.copy(stepped["incremental"], path)
-    copy_a_session(path, built_by=1)  # before the last passing build
+    READ_SINCE[test](path, built_by=1)  # before the last passing build
 
-    assert run_dbt(path, stepped["root"] / "target", "test", "--select",
-                   UNIQUE_STG_SESSIONS).returncode == 0
+    assert run_dbt(path, stepped["root"] / "target", "test", "--select", test).returncode == 0
 
     con = duckdb.connect(str(path))
     con.execute("drop table main.dbt_tested_through")  # no passing build on record
     con.close()
-    whole = run_dbt(path, stepped["root"] / "target", "test", "--select", UNIQUE_STG_SESSIONS)
-    assert whole.returncode != 0 and failing_tests(whole) == {UNIQUE_STG_SESSIONS}
+    whole = run_dbt(path, stepped["root"] / "target", "test", "--select", test)
+    assert whole.returncode != 0 and failing_tests(whole) == {test}
