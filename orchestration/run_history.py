@@ -4,8 +4,9 @@ Dagster's SQLite event log creates an SQLAlchemy engine, opens a connection and
 disposes of both for every event it stores, and a run stores about 700 (each dbt
 model and test is one, and each is planned first): 2-3 ms an event, 1-2 s a run.
 This keeps one connection for each of the few files in use (the index and the
-current runs' files). The files, their layout and what is written are Dagster's
-own, so the Dagster UI, the daemon and older runs read them as before.
+current runs' files), and remembers which of Dagster's tables the index holds. The
+files, their layout and what is written are Dagster's own, so the Dagster UI, the
+daemon and older runs read them as before.
 
 dagster.yaml names it (orchestration/run.py):
 
@@ -45,6 +46,17 @@ class KeptConnectionEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         super().__init__(base_dir, inst_data)
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_present: set[str] = set()
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks before storing each asset and check event, through an engine and a
+        # connection of its own each time (~3 ms; ~0.5 s a run). A table, once there, stays:
+        # Dagster's migrations only add them. Absent ones are asked again.
+        if table_name not in self._tables_present:
+            if not super().has_table(table_name):
+                return False
+            self._tables_present.add(table_name)
+        return True
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
@@ -81,6 +93,7 @@ class KeptConnectionEventLogStorage(SqliteEventLogStorage):
 
     def wipe(self) -> None:
         self._close_files()  # the run files are deleted
+        self._tables_present.clear()
         super().wipe()
 
     def dispose(self) -> None:

@@ -59,3 +59,21 @@ def test_an_open_files_write_ahead_log_stays_small(tmp_path, monkeypatch):
     wal = tmp_path / "home" / "dagster" / "history" / "runs" / "run-a.db-wal"
     assert len(storage.get_logs_for_run("run-a")) == 3000
     assert wal.stat().st_size <= 1 << 20
+
+
+def test_it_asks_once_for_a_table_that_is_there(tmp_path, monkeypatch):
+    storage = _instance(tmp_path, monkeypatch).event_log_storage
+    asked = []
+    stock_has_table = run_history.SqliteEventLogStorage.has_table
+
+    def counting_has_table(self, table_name):
+        asked.append(table_name)
+        return stock_has_table(self, table_name)
+
+    monkeypatch.setattr(run_history.SqliteEventLogStorage, "has_table", counting_has_table)
+    # Dagster asks before every asset check event it stores.
+    assert all(storage.supports_asset_checks for _ in range(3))
+    assert not any(storage.has_table("no_such_table") for _ in range(2))
+
+    assert asked == ["asset_check_executions", "no_such_table", "no_such_table"]
+    storage.dispose()
