@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -36,6 +33,7 @@ from tests.dashboards.access_network import (
     key_prefix,
 )
 from tests.dashboards.fixture_snapshot import publish
+from tests.dashboards.serving import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -73,28 +71,6 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_healthy(base_url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the dashboard server exited ({server.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"the dashboard server did not answer within {SERVER_START_SECONDS} s:\n"
-                f"{log.read_text()}")
-
-
 @pytest.fixture
 def dashboard(tmp_path):
     """A served app on a fresh KETREG_HOME: (base url, home)."""
@@ -113,7 +89,7 @@ def dashboard(tmp_path):
                                   stderr=subprocess.STDOUT, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(base_url, server, log)
+        wait_until_healthy(base_url, server, log, SERVER_START_SECONDS)
         yield base_url, home
     finally:
         server.terminate()

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.defs.publish.snapshot import publish_snapshot
+from tests.dashboards.serving import free_port, wait_until_healthy
 from tests.reliability.homes import copy_home, ketreg_env, run_ketreg, snapshot_path
 from tests.reliability.snapshot_sessions import COUNTED
 
@@ -138,24 +137,6 @@ def test_a_publish_leaves_only_the_snapshot_behind(swapped_under_readers):
 # --- make soak: the real app served while `ketreg run` swaps ------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise TimeoutError(f"{url} not healthy within {timeout} s")
-
-
 @pytest.mark.soak
 def test_the_served_dashboards_stay_up_and_consistent_while_runs_publish(
         reference, exports, tmp_path_factory, figures):
@@ -168,7 +149,7 @@ def test_the_served_dashboards_stay_up_and_consistent_while_runs_publish(
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     try:
-        wait_healthy(url)
+        wait_until_healthy(url, server, seconds=120)
         published = dict([counts_of(snapshot_path(home))])
         sessions = start_sessions(home, home, seconds=1800, reads=2000, url=url)
         wait_until_reading(sessions)
