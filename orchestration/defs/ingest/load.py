@@ -309,7 +309,9 @@ def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
 def _judge_administration_versions(con: duckdb.DuckDBPyConnection) -> None:
     header = ("patient_key", "site_id", "entered_in_error", "instrument", "administered_at")
     header_hash = _hash(header, "a")
-    content = "string_agg(a.item || '=' || cast(a.value as varchar), ',' order by a.item)"
+    # A value is read as a number and held as an integer: 3.0 and 3 must hash alike.
+    content = ("string_agg(a.item || '=' || cast(cast(a.value as integer) as varchar), ',' "
+               "order by a.item)")
     con.execute(
         f"""
         create or replace temp table verdicts as

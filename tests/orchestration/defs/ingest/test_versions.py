@@ -137,3 +137,16 @@ def test_rejected_bytes_arriving_again_are_rejected_again(registry):
     (outcome,) = registry.ingest()
     assert outcome.status == "REJECTED_PHI"
     assert not (registry.inbox / "patients_ANC-01_2026-03-02.csv").exists()
+
+
+def test_cumulative_export_resending_an_administration_unchanged_is_a_no_op(with_patient):
+    # Values are read as numbers and held as integers: the comparison must see 3 and 3.0
+    # as one value, or every administration a cumulative export resends is a conflict.
+    with_patient.drop("assessments_ANC-01_2026-03-01.csv", [ASSESSMENTS_HEADER, *phq9_rows("A-1")])
+    with_patient.ingest()
+    with_patient.drop("assessments_ANC-01_2026-03-08.csv", [
+        ASSESSMENTS_HEADER, *phq9_rows("A-1"), *phq9_rows("A-2", when="2026-01-14 08:30")])
+    (outcome,) = with_patient.ingest()
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_unchanged,
+            outcome.rows_quarantined) == (18, 18, 9, 0)
+    assert with_patient.one("select count(*) from raw.assessments") == (18,)
