@@ -1,7 +1,7 @@
 """One hostile file through the real reader and ingest, judged as the contract promises.
 
 exports.md: every file ends as a clear rejection, or loaded with every row
-either stored or quarantined. `ingest_one` runs `load.ingest_file` on a fresh
+either stored or quarantined. `ingest_one` runs `load.ingest_files` on a fresh
 warehouse, interrupts DuckDB if the file takes longer than a timeout (a hang
 is a failure, not a wait), and checks the outcome against the warehouse,
 the rejected folder and the archive. Shared by the Hypothesis tests and the
@@ -52,20 +52,21 @@ def ingest_one(name: str, content: bytes, timeout: float = TIMEOUT_SECONDS) -> V
             watchdog = threading.Timer(timeout, con.interrupt)
             watchdog.start()
             try:
-                outcome = load.ingest_file(
-                    con, inbox.fingerprint(path), rejected_dir=home / "rejected",
-                    archive_dir=home / "archive", run_id="hostile", loaded_at=LOADED_AT)
+                outcomes = list(load.ingest_files(
+                    con, [inbox.fingerprint(path)], rejected_dir=home / "rejected",
+                    archive_dir=home / "archive", run_id="hostile", loaded_at=LOADED_AT))
             except duckdb.InterruptException:
                 raise Hang(f"{name}: still ingesting after {timeout} s") from None
             finally:
                 watchdog.cancel()
-            return _judged(con, home, path, content, outcome)
+            return _judged(con, home, path, content, outcomes)
         finally:
             con.close()
 
 
-def _judged(con, home: Path, path: Path, content: bytes, outcome) -> Verdict:
-    assert outcome is not None, "a new file must get a manifest row"
+def _judged(con, home: Path, path: Path, content: bytes, outcomes) -> Verdict:
+    assert len(outcomes) == 1, "a new file must get one outcome and one manifest row"
+    [outcome] = outcomes
     rows = con.execute(
         "select status, reason, warnings, rows_read, rows_loaded, rows_quarantined, "
         "rows_unchanged, entity, file_sha256 from ops.ingest_manifest").fetchall()

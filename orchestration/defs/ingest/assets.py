@@ -69,28 +69,26 @@ def ingest_exports(context: dg.AssetExecutionContext, config: InboxConfig,
         load.ensure_warehouse(con)
         known = inbox.known_fingerprints(con)
         settled = load.settled_statuses(con, [path.name for path in files])
-        recorded: list[inbox.InboxFile] = []
-        for i, path in enumerate(files, start=1):
+        fingerprinted: list[inbox.InboxFile] = []
+        for path in files:
             try:
-                fingerprinted = inbox.fingerprint(path, known)
+                fingerprinted.append(inbox.fingerprint(path, known))
             except (inbox.FileChangedWhileReading, FileNotFoundError):
                 context.log.warning(f"{path.name}: changed while being read; left for next run")
-                continue
-            outcome = load.ingest_file(
-                con, fingerprinted, rejected_dir=settings.rejected_dir,
-                archive_dir=settings.archive_dir, run_id=context.run.run_id, loaded_at=loaded_at,
-                settled=settled,
-            )
-            if path.exists():  # a rejected file has left the inbox
-                recorded.append(fingerprinted)
-            if outcome is None:
-                continue
+        place = {file.name: i for i, file in enumerate(fingerprinted, start=1)}
+        for outcome in load.ingest_files(
+            con, fingerprinted, rejected_dir=settings.rejected_dir,
+            archive_dir=settings.archive_dir, run_id=context.run.run_id, loaded_at=loaded_at,
+            settled=settled,
+        ):
             outcomes.append(outcome)
             context.log.info(
-                f"[{i}/{len(files)}] {outcome.file_name}: {outcome.status}, "
-                f"{outcome.rows_read} read, {outcome.rows_loaded} loaded, "
+                f"[{place[outcome.file_name]}/{len(fingerprinted)}] {outcome.file_name}: "
+                f"{outcome.status}, {outcome.rows_read} read, {outcome.rows_loaded} loaded, "
                 f"{outcome.rows_quarantined} quarantined"
             )
+        # A rejected file has left the inbox.
+        recorded = [file for file in fingerprinted if file.path.exists()]
         for entity in ENTITIES:
             loaded = [o.file_sha256 for o in outcomes
                       if o.entity == entity and o.status == FileStatus.LOADED and o.rows_loaded]

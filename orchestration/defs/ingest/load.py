@@ -1,17 +1,20 @@
-"""Load one export file: every row ends up loaded or quarantined, in one transaction.
+"""Load export files: every row ends up loaded or quarantined, in one transaction.
 
 The steps follow exports.md: identity by SHA-256, the PHI gate, the schema
 check, the row rules (rules.py), record versions, then one transaction that
-writes the new raw rows, the quarantine rows and the file's manifest row
-together. After a crash at any point a re-run finds the file either fully
-recorded or not at all.
+writes the new raw rows, the quarantine rows and the manifest rows together.
+Small files of one entity take the last three steps as a batch (BATCH_BYTES),
+each file keeping its own manifest row, counts and verdicts. After a crash at
+any point a re-run finds each file either fully recorded or not at all.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -137,6 +140,14 @@ def _record_manifest(
     return load_id
 
 
+def _record_alone(con: duckdb.DuckDBPyConnection, outcome: FileOutcome, run_id: str,
+                  loaded_at: datetime) -> FileOutcome:
+    con.execute("begin transaction")
+    _record_manifest(con, outcome, run_id, loaded_at)
+    con.execute("commit")
+    return outcome
+
+
 def _reject(
     con: duckdb.DuckDBPyConnection,
     file: InboxFile,
@@ -147,27 +158,95 @@ def _reject(
 ) -> FileOutcome:
     """Keep a private copy, record the rejection, then take the file out of the inbox."""
     _private_copy(file.path, rejected_path(rejected_dir, file))
-    con.execute("begin transaction")
-    _record_manifest(con, outcome, run_id, loaded_at)
-    con.execute("commit")
+    _record_alone(con, outcome, run_id, loaded_at)
     file.path.unlink(missing_ok=True)
     log.warning("%s: %s (%s)", file.name, outcome.status, outcome.reason)
     return outcome
 
 
-def ingest_file(
+# A batch's files go through the rules, the versions and the commit together: each of
+# those queries costs DuckDB ~3 ms of planning however few its rows, about 40 ms a file,
+# and a day's export at 100,000 patients is ~36 files of a few hundred rows. A file of
+# this size or more goes alone, which bounds what a batch holds in memory.
+BATCH_BYTES = 16 << 20
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """A file that passed the gates, read into its own text table, awaiting its batch."""
+
+    file: InboxFile
+    entity: Entity
+    table: str
+    columns: list[str]
+    base: dict
+    warnings: str | None
+
+
+def ingest_files(
     con: duckdb.DuckDBPyConnection,
-    file: InboxFile,
+    files: list[InboxFile],
     *,
     rejected_dir: Path,
     archive_dir: Path,
     run_id: str,
     loaded_at: datetime,
     settled: dict[tuple[str, str], str] | None = None,
-) -> FileOutcome | None:
-    """Process one inbox file; None when this exact file was recorded before.
+) -> Iterator[FileOutcome]:
+    """Process inbox files in the order given, yielding each new file's outcome in that
+    order; a file recorded before yields nothing.
 
-    `settled`, from settled_statuses, spares a query for a file recorded before.
+    Consecutive files of one entity that pass the gates load as one batch (BATCH_BYTES):
+    anything else, a rejection, a duplicate or another entity, closes the batch before it
+    is recorded, so that manifest load ids follow the files' order as if each file had
+    been loaded alone, and every verdict is the one it would get alone. `settled`, from
+    settled_statuses, spares a query for each file recorded before.
+    """
+    batch: list[_Admitted] = []
+    tables = (f"incoming_{i}" for i in itertools.count())
+
+    def flush() -> Iterator[FileOutcome]:
+        if batch:
+            try:
+                yield from _load_batch(con, batch, archive_dir, run_id, loaded_at)
+            finally:
+                _drop(con, [admitted.table for admitted in batch])
+                batch.clear()
+
+    try:
+        for file in files:
+            if any(admitted.file.sha256 == file.sha256 for admitted in batch):
+                yield from flush()  # the same bytes again: recorded as its duplicate below
+            gated = _admit(con, file, next(tables), settled)
+            if gated is None:
+                continue
+            if isinstance(gated, _Admitted):
+                if batch and (batch[0].entity != gated.entity
+                              or sum(a.file.size for a in batch) + gated.file.size
+                              > BATCH_BYTES):
+                    yield from flush()
+                batch.append(gated)
+                continue
+            yield from flush()
+            if gated.status == FileStatus.DUPLICATE:
+                yield _record_alone(con, gated, run_id, loaded_at)
+            else:
+                yield _reject(con, file, gated, rejected_dir, run_id, loaded_at)
+        yield from flush()
+    finally:
+        _drop(con, [admitted.table for admitted in batch])
+
+
+def _admit(
+    con: duckdb.DuckDBPyConnection,
+    file: InboxFile,
+    table: str,
+    settled: dict[tuple[str, str], str] | None,
+) -> _Admitted | FileOutcome | None:
+    """A file's gates (exports.md): identity, entity, format, the PHI gate, the schema.
+
+    None for a file recorded before; the outcome to record for a rejection or a
+    duplicate; a file that passes is read into `table`.
     """
     seen_status, first_seen = _manifest_lookup(con, file, settled)
     if seen_status is not None:
@@ -181,22 +260,16 @@ def ingest_file(
     base = dict(file_sha256=file.sha256, file_name=file.name,
                 entity=entity.name if entity else None, file_format=fmt)
 
+    def reject(status: FileStatus, reason: str) -> FileOutcome:
+        return FileOutcome(**base, status=status, reason=reason)
+
     if first_seen is not None:
         first_name, first_status = first_seen
         if first_status in _REJECTED:
-            outcome = FileOutcome(**base, status=FileStatus(first_status),
-                                  reason=f"the same bytes were rejected before as {first_name}")
-            return _reject(con, file, outcome, rejected_dir, run_id, loaded_at)
-        outcome = FileOutcome(**base, status=FileStatus.DUPLICATE, duplicate_of=first_name,
-                              reason=f"the same bytes were loaded before as {first_name}")
-        con.execute("begin transaction")
-        _record_manifest(con, outcome, run_id, loaded_at)
-        con.execute("commit")
-        return outcome
-
-    def reject(status: FileStatus, reason: str) -> FileOutcome:
-        return _reject(con, file, FileOutcome(**base, status=status, reason=reason),
-                       rejected_dir, run_id, loaded_at)
+            return reject(FileStatus(first_status),
+                          f"the same bytes were rejected before as {first_name}")
+        return FileOutcome(**base, status=FileStatus.DUPLICATE, duplicate_of=first_name,
+                           reason=f"the same bytes were loaded before as {first_name}")
 
     if entity is None:
         return reject(
@@ -210,36 +283,58 @@ def ingest_file(
     if file.size == 0:
         return reject(FileStatus.REJECTED_SCHEMA, "the file is empty")
     try:
-        columns = reader(con, file.path, "incoming")
+        columns = reader(con, file.path, table)
     except readers.UnreadableFile as e:
         return reject(FileStatus.REJECTED_SCHEMA, str(e))
+    refusal = _refusal(con, entity, table, columns)
+    if refusal is not None:
+        _drop(con, [table])
+        return reject(*refusal)
+    extra = [c for c in columns if c not in entity.column_names]
+    warnings = ("ignored unknown columns: " + ", ".join(extra)) if extra else None
+    return _Admitted(file=file, entity=entity, table=table, columns=columns, base=base,
+                     warnings=warnings)
 
+
+def _refusal(con: duckdb.DuckDBPyConnection, entity: Entity, table: str,
+             columns: list[str]) -> tuple[FileStatus, str] | None:
+    phi = phi_gate.phi_reason(con, table, columns)
+    if phi:
+        return FileStatus.REJECTED_PHI, phi
+    missing = [c for c in entity.required_names if c not in columns]
+    if missing:
+        return FileStatus.REJECTED_SCHEMA, "required columns missing: " + ", ".join(missing)
+    return None
+
+
+def _drop(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    for table in tables:
+        con.execute(f"drop table if exists {table}")
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: list[_Admitted],
+    archive_dir: Path,
+    run_id: str,
+    loaded_at: datetime,
+) -> Iterator[FileOutcome]:
+    entity = batch[0].entity
     try:
-        phi = phi_gate.phi_reason(con, "incoming", columns)
-        if phi:
-            return reject(FileStatus.REJECTED_PHI, phi)
-        missing = [c for c in entity.required_names if c not in columns]
-        if missing:
-            return reject(FileStatus.REJECTED_SCHEMA,
-                          "required columns missing: " + ", ".join(missing))
-        extra = [c for c in columns if c not in entity.column_names]
-        warnings = ("ignored unknown columns: " + ", ".join(extra)) if extra else None
-
-        rules.check_rows(con, entity, "incoming", columns, loaded_at)
+        rules.check_rows(con, entity, [(a.table, a.columns) for a in batch], loaded_at)
         _judge_versions(con, entity)
-        _private_copy(file.path, archive_path(archive_dir, file))
-        outcome = _commit_file(con, entity, columns,
-                               FileOutcome(**base, status=FileStatus.LOADED, warnings=warnings),
-                               run_id, loaded_at)
+        for admitted in batch:
+            _private_copy(admitted.file.path, archive_path(archive_dir, admitted.file))
+        outcomes = _commit_batch(con, entity, batch, run_id, loaded_at)
     finally:
-        for table in ("incoming", "checked", "verdicts"):
-            con.execute(f"drop table if exists {table}")
-    log.info(
-        "%s: %s rows read, %s loaded (%s unchanged, %s orphaned), %s quarantined",
-        file.name, outcome.rows_read, outcome.rows_loaded, outcome.rows_unchanged,
-        outcome.rows_orphaned, outcome.rows_quarantined,
-    )
-    return outcome
+        _drop(con, ["checked", "verdicts"])
+    for outcome in outcomes:
+        log.info(
+            "%s: %s rows read, %s loaded (%s unchanged, %s orphaned), %s quarantined",
+            outcome.file_name, outcome.rows_read, outcome.rows_loaded, outcome.rows_unchanged,
+            outcome.rows_orphaned, outcome.rows_quarantined,
+        )
+        yield outcome
 
 
 def _hash(columns: tuple[str, ...], alias: str) -> str:
@@ -250,15 +345,17 @@ def _hash(columns: tuple[str, ...], alias: str) -> str:
 
 
 def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    """Temp table `verdicts`: the accepted rows that are not new, UNCHANGED or VERSION_CONFLICT.
+    """Temp table `verdicts`: the batch's accepted rows that are not new, UNCHANGED or
+    VERSION_CONFLICT, by (_file, _row_number).
 
-    The first row seen for a (key, record_version) is kept; the same pair with
-    identical content again is a no-op, with other content a conflict
-    (exports.md, Versions). For assessments the unit is the administration.
+    The first row seen for a (key, record_version), in the batch's file order and then
+    the file's row order, is kept; the same pair with identical content again is a no-op,
+    with other content a conflict (exports.md, Versions). For assessments the unit is
+    the administration.
 
-    Most rows of a file are new versions seen once: those are settled by two
-    cheap set operations, and only the contested keys (repeated in the file or
-    already held) are hashed and compared.
+    Most rows are new versions seen once: those are settled by two cheap set
+    operations, and only the contested keys (repeated in the batch or already held)
+    are hashed and compared.
     """
     if entity.name == "assessments":
         _judge_administration_versions(con)
@@ -269,7 +366,7 @@ def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
         f"""
         create or replace temp table verdicts as
         with accepted as (
-            select _row_number, {key}, record_version from checked where reason is null
+            select _file, _row_number, {key}, record_version from checked where reason is null
         ),
         contested as (
             select {key}, record_version from accepted group by all having count(*) > 1
@@ -278,9 +375,10 @@ def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
             semi join accepted as x on {on}
         ),
         contested_rows as (
-            select _row_number, {key}, record_version, {_hash(entity.column_names, 'c')} as h,
+            select _file, _row_number, {key}, record_version,
+                   {_hash(entity.column_names, 'c')} as h,
                    row_number() over (partition by {key}, record_version
-                                      order by _row_number) as nth
+                                      order by _file, _row_number) as nth
             from checked as c semi join contested using ({key}, record_version)
             where reason is null
         ),
@@ -289,7 +387,7 @@ def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
             from raw.{entity.name} as r semi join contested as x on {on}
         )
         select * from (
-            select x._row_number,
+            select x._file, x._row_number,
                    case
                        when held.h is not null and held.h = x.h then 'UNCHANGED'
                        when held.h is not null then '{Reason.VERSION_CONFLICT}'
@@ -307,6 +405,9 @@ def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
 
 
 def _judge_administration_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """`verdicts` for assessments: a file's administration at a (assessment_id,
+    record_version) held before, or given by an earlier file of the batch, is UNCHANGED
+    when its header and items are the same, else a VERSION_CONFLICT."""
     header = ("patient_key", "site_id", "entered_in_error", "instrument", "administered_at")
     header_hash = _hash(header, "a")
     # A value is read as a number and held as an integer: 3.0 and 3 must hash alike.
@@ -316,19 +417,20 @@ def _judge_administration_versions(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace temp table verdicts as
         with accepted as (
-            select _row_number, assessment_id, record_version, item
+            select _file, _row_number, assessment_id, record_version, item
             from checked where reason is null
         ),
-        -- An item row repeated with the same value (a different value was quarantined as
-        -- DUPLICATE_ITEM_CONFLICT): the first is the item, the others are no-ops.
+        -- An item row repeated in a file with the same value (a different value was
+        -- quarantined as DUPLICATE_ITEM_CONFLICT): the first is the item, the others no-ops.
         repeats as (
-            select _row_number, assessment_id, record_version from (
-                select _row_number, assessment_id, record_version, row_number() over (
-                    partition by assessment_id, record_version, item order by _row_number) as nth
+            select _file, _row_number, assessment_id, record_version from (
+                select _file, _row_number, assessment_id, record_version, row_number() over (
+                    partition by _file, assessment_id, record_version, item
+                    order by _row_number) as nth
                 from accepted semi join (
-                    select assessment_id, record_version, item from accepted
+                    select _file, assessment_id, record_version, item from accepted
                     group by all having count(*) > 1
-                ) using (assessment_id, record_version, item)
+                ) using (_file, assessment_id, record_version, item)
             ) where nth > 1
         ),
         held_keys as (
@@ -336,97 +438,146 @@ def _judge_administration_versions(con: duckdb.DuckDBPyConnection) -> None:
             semi join accepted as x
                 on r.assessment_id = x.assessment_id and r.record_version = x.record_version
         ),
-        in_file as (
-            select assessment_id, record_version,
+        -- Each administration's first file in the batch; given again by a later file, it is
+        -- what that file's is compared with, as if loaded before it.
+        firsts as (
+            select assessment_id, record_version, min(_file) as first_file,
+                   count(distinct _file) > 1 as repeated
+            from accepted group by assessment_id, record_version
+        ),
+        contested as (
+            select assessment_id, record_version, first_file,
+                   h.assessment_id is not null as held
+            from firsts
+            left join held_keys as h using (assessment_id, record_version)
+            where repeated or h.assessment_id is not null
+        ),
+        in_batch as (
+            select _file, assessment_id, record_version,
                    md5(any_value({header_hash}) || {content}) as h
             from checked as a
-            semi join held_keys using (assessment_id, record_version)
-            where reason is null and _row_number not in (select _row_number from repeats)
-            group by assessment_id, record_version
+            semi join contested using (assessment_id, record_version)
+            anti join repeats using (_file, _row_number)
+            where reason is null
+            group by _file, assessment_id, record_version
         ),
-        held as (
-            select assessment_id, record_version,
+        reference as (
+            select assessment_id, record_version, -1 as ref_file,
                    md5(any_value({header_hash}) || {content}) as h
-            from raw.assessments as a semi join held_keys using (assessment_id, record_version)
+            from raw.assessments as a
+            semi join held_keys using (assessment_id, record_version)
             group by assessment_id, record_version
+            union all
+            select b.assessment_id, b.record_version, b._file as ref_file, b.h
+            from in_batch as b join contested as c using (assessment_id, record_version)
+            where not c.held and b._file = c.first_file
+        ),
+        judged as (
+            select b._file, b.assessment_id, b.record_version,
+                   case when b.h = r.h then 'UNCHANGED' else '{Reason.VERSION_CONFLICT}' end
+                       as verdict
+            from in_batch as b join reference as r using (assessment_id, record_version)
+            where b._file <> r.ref_file
         )
-        select x._row_number,
-               case when f.h = held.h then 'UNCHANGED' else '{Reason.VERSION_CONFLICT}' end
-                   as verdict
+        select x._file, x._row_number, j.verdict
         from accepted as x
-        join in_file as f using (assessment_id, record_version)
-        join held using (assessment_id, record_version)
+        join judged as j using (_file, assessment_id, record_version)
         union all
-        select _row_number, 'UNCHANGED' from repeats
-        anti join held_keys using (assessment_id, record_version)
+        select _file, _row_number, 'UNCHANGED' from repeats
+        anti join judged using (_file, assessment_id, record_version)
         """
     )
 
 
-def _commit_file(
+def _commit_batch(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
-    file_columns: list[str],
-    pending: FileOutcome,
+    batch: list[_Admitted],
     run_id: str,
     loaded_at: datetime,
-) -> FileOutcome:
+) -> list[FileOutcome]:
+    """Each file's counts, then one transaction: the files' manifest rows (load ids in the
+    batch's order), their new raw rows and their quarantine rows."""
     columns = ", ".join(readers.quote_ident(c) for c in entity.column_names)
-    rows_read, rows_rejected = con.execute(
-        "select count(*), count(reason) from checked").fetchone()
-    rows_conflicting, rows_unchanged = con.execute(
-        f"select count(*) filter (where verdict = '{Reason.VERSION_CONFLICT}'), "
-        "count(*) filter (where verdict = 'UNCHANGED') from verdicts").fetchone()
-    rows_loaded = rows_read - rows_rejected - rows_conflicting
-    rows_orphaned = 0
+    orphaned = "0"
     if entity.name != "patients":
-        rows_orphaned = con.execute(
-            """
-            select count(*) from checked as c
-            anti join (select _row_number from verdicts where verdict <> 'UNCHANGED')
-                using (_row_number)
-            where c.reason is null
-              and c.patient_key not in (select patient_key from raw.patients)
-            """
-        ).fetchone()[0]
-    outcome = FileOutcome(
-        **{**pending.__dict__, "rows_read": rows_read, "rows_loaded": rows_loaded,
-           "rows_quarantined": rows_read - rows_loaded, "rows_unchanged": rows_unchanged,
-           "rows_orphaned": rows_orphaned},
-    )
+        # A loaded row (new or unchanged) whose patient is not held: patients load first.
+        orphaned = (
+            "count(*) filter (where c.reason is null "
+            f"and v.verdict is distinct from '{Reason.VERSION_CONFLICT}' "
+            "and c.patient_key not in (select patient_key from raw.patients))"
+        )
+    counts = con.execute(
+        f"""
+        select _file, count(*), count(c.reason),
+               count(*) filter (where v.verdict = '{Reason.VERSION_CONFLICT}'),
+               count(*) filter (where v.verdict = 'UNCHANGED'),
+               {orphaned}
+        from checked as c left join verdicts as v using (_file, _row_number)
+        group by _file
+        """
+    ).fetchall()
+    by_file = {row[0]: row[1:] for row in counts}
+    outcomes = []
+    for index, admitted in enumerate(batch):
+        rows_read, rejected, conflicting, unchanged, orphans = by_file.get(index, (0,) * 5)
+        rows_loaded = rows_read - rejected - conflicting
+        outcomes.append(FileOutcome(
+            **admitted.base, status=FileStatus.LOADED, warnings=admitted.warnings,
+            rows_read=rows_read, rows_loaded=rows_loaded,
+            rows_quarantined=rows_read - rows_loaded, rows_unchanged=unchanged,
+            rows_orphaned=orphans,
+        ))
     con.execute("begin transaction")
     try:
-        load_id = _record_manifest(con, outcome, run_id, loaded_at)
+        load_ids = [_record_manifest(con, outcome, run_id, loaded_at) for outcome in outcomes]
+        con.execute(
+            "create or replace temp table batch_files as select unnest(?::integer[]) as _file, "
+            "unnest(?::varchar[]) as file_sha256, unnest(?::bigint[]) as load_id",
+            [list(range(len(batch))), [a.file.sha256 for a in batch], load_ids],
+        )
         con.execute(
             f"""
             insert into raw.{entity.name} ({columns}, _file_sha256, _row_number, _load_id,
                                             _loaded_at)
-            select {columns}, ?, _row_number, ?, ?
-            from checked anti join verdicts using (_row_number)
-            where reason is null
-            """,
-            [pending.file_sha256, load_id, loaded_at],
-        )
-        # The row as read, every column as text; built for quarantined rows only.
-        row_json = "to_json(struct_pack(" + ", ".join(
-            f"{readers.quote_ident(c)} := i.{readers.quote_ident(c)}" for c in file_columns
-        ) + "))"
-        con.execute(
-            f"""
-            insert into ops.quarantine
-            select ?, ?, c._row_number, c.record_key,
-                   coalesce(c.reason, v.verdict),
-                   case when c.reason is not null then c.reason_column else 'record_version' end,
-                   {row_json}, ?
+            select {columns}, b.file_sha256, c._row_number, b.load_id, ?
             from checked as c
-            left join verdicts as v using (_row_number)
-            join (select rowid + 1 as _row_number, * from incoming) as i using (_row_number)
-            where c.reason is not null or v.verdict = ?
+            join batch_files as b using (_file)
+            anti join verdicts using (_file, _row_number)
+            where c.reason is null
             """,
-            [pending.file_sha256, entity.name, loaded_at, str(Reason.VERSION_CONFLICT)],
+            [loaded_at],
         )
+        for index, (admitted, outcome) in enumerate(zip(batch, outcomes, strict=True)):
+            if outcome.rows_quarantined:
+                _quarantine(con, index, admitted, entity, loaded_at)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return outcome
+    finally:
+        con.execute("drop table if exists batch_files")
+    return outcomes
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, index: int, admitted: _Admitted,
+                entity: Entity, loaded_at: datetime) -> None:
+    """The file's quarantined rows, each with its reason and the row as read: every column
+    of the file as text, built for these rows only."""
+    row_json = "to_json(struct_pack(" + ", ".join(
+        f"{readers.quote_ident(c)} := i.{readers.quote_ident(c)}" for c in admitted.columns
+    ) + "))"
+    con.execute(
+        f"""
+        insert into ops.quarantine
+        select ?, ?, c._row_number, c.record_key,
+               coalesce(c.reason, v.verdict),
+               case when c.reason is not null then c.reason_column else 'record_version' end,
+               {row_json}, ?
+        from (select * from checked where _file = ?) as c
+        left join verdicts as v using (_file, _row_number)
+        join (select rowid + 1 as _row_number, * from {admitted.table}) as i using (_row_number)
+        where c.reason is not null or v.verdict = ?
+        """,
+        [admitted.file.sha256, entity.name, loaded_at, index, str(Reason.VERSION_CONFLICT)],
+    )

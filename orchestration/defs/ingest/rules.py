@@ -1,11 +1,13 @@
-"""The contract's row rules, as one SQL statement per file.
+"""The contract's row rules, as one SQL statement for a batch of files.
 
-`check_rows` reads a table of text columns (readers.py) and writes a temp
-table `checked` holding, for every row of the file: its typed values, the
-first reason it breaks the contract (or null), the column that reason is
-about, its record key as written, and the row as JSON. The rules are
-generated from contract.py, so each rule is written once for every column
-that has it. Assessments are then judged per administration.
+`check_rows` reads tables of text columns (readers.py), one a file, and
+writes a temp table `checked` holding, for every row of every file: the
+file's place in the batch (`_file`) and the row's in the file
+(`_row_number`), its typed values, the first reason it breaks the contract
+(or null), the column that reason is about, and its record key as written.
+The rules are generated from contract.py, so each rule is written once for
+every column that has it. Assessments are then judged per administration,
+which belongs to one file.
 """
 
 from __future__ import annotations
@@ -192,17 +194,22 @@ def ensure_instrument_catalog(con: duckdb.DuckDBPyConnection) -> None:
 def check_rows(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
-    text_table: str,
-    file_columns: list[str],
+    sources: list[tuple[str, list[str]]],
     loaded_at: datetime,
 ) -> None:
-    """Create temp table `checked` for the file's rows (see module docstring)."""
-    present = set(file_columns)
-    cleaned = ", ".join(
-        f"nullif(trim({quote_ident(c.name)}), '') as t_{c.name}"
-        if c.name in present
-        else f"cast(null as varchar) as t_{c.name}"
-        for c in entity.columns
+    """Create temp table `checked` for the rows of the batch's files (see module docstring).
+
+    `sources` holds each file's text table and the columns it has, in load order; a
+    column the file lacks is read as empty.
+    """
+    cleaned = " union all ".join(
+        f"select {index} as _file, rowid + 1 as _row_number, " + ", ".join(
+            f"nullif(trim({quote_ident(c.name)}), '') as t_{c.name}"
+            if c.name in columns
+            else f"cast(null as varchar) as t_{c.name}"
+            for c in entity.columns
+        ) + f" from {table}"
+        for index, (table, columns) in enumerate(sources)
     )
     typed = ", ".join(f"{_typed(c)} as {quote_ident(c.name)}" for c in entity.columns)
     checks = _checks(entity)
@@ -223,8 +230,7 @@ def check_rows(
         f"""
         create or replace temp table checked as
         with source as (
-            select rowid + 1 as _row_number, {cleaned}
-            from {text_table}
+            {cleaned}
         ),
         typed as (
             select source.*, {record_key} as record_key,
@@ -235,7 +241,7 @@ def check_rows(
                nullif(split_part(failure, '|', 1), '') as reason,
                nullif(split_part(failure, '|', 2), '') as reason_column
         from (
-            select _row_number, {typed_names}, record_key, {failure} as failure
+            select _file, _row_number, {typed_names}, record_key, {failure} as failure
             from typed
             {catalog_join}
         )
@@ -247,7 +253,7 @@ def check_rows(
 
 
 def _judge_administrations(con: duckdb.DuckDBPyConnection) -> None:
-    """All rows of one assessment_id are judged together (exports.md).
+    """All rows of one assessment_id in a file are judged together (exports.md).
 
     A row that breaks a rule keeps its own reason and takes its whole
     administration with it (ADMINISTRATION_REJECTED for the other rows).
@@ -263,30 +269,30 @@ def _judge_administrations(con: duckdb.DuckDBPyConnection) -> None:
         headers as (
             -- The rows of one administration must describe the same event.
             -- min <> max per column: several times cheaper than counting distinct tuples.
-            select assessment_id,
+            select _file, assessment_id,
                    min(patient_key) <> max(patient_key) or min(site_id) <> max(site_id)
                    or min(instrument) <> max(instrument)
                    or min(administered_at) <> max(administered_at)
                    or min(record_version) <> max(record_version)
                    or bool_or(entered_in_error) <> bool_and(entered_in_error) as inconsistent,
                    any_value(instrument) as instrument
-            from good group by assessment_id
+            from good group by _file, assessment_id
         ),
         item_values as (
-            select assessment_id, item, min(value) <> max(value) as conflicting,
+            select _file, assessment_id, item, min(value) <> max(value) as conflicting,
                    any_value(value) as value
-            from good group by assessment_id, item
+            from good group by _file, assessment_id, item
         ),
         administrations as (
-            select assessment_id,
+            select _file, assessment_id,
                    bool_or(conflicting) as conflicting,
                    count(*) filter (where item <> 'total') as n_answered,
                    sum(value) filter (where item <> 'total') as item_sum,
                    max(value) filter (where item = 'total') as stated_total
-            from item_values group by assessment_id
+            from item_values group by _file, assessment_id
         ),
         judged as (
-            select a.assessment_id,
+            select a._file, a.assessment_id,
                    case
                        when h.inconsistent then '{Reason.INCONSISTENT_ADMINISTRATION}'
                        when a.conflicting then '{Reason.DUPLICATE_ITEM_CONFLICT}'
@@ -294,15 +300,15 @@ def _judge_administrations(con: duckdb.DuckDBPyConnection) -> None:
                             and a.item_sum <> a.stated_total then '{Reason.TOTAL_MISMATCH}'
                    end as reason
             from administrations as a
-            join headers as h using (assessment_id)
+            join headers as h using (_file, assessment_id)
             left join instrument_catalog as cat on cat.instrument = h.instrument
         ),
         broken as (
-            select distinct assessment_id, '{Reason.ADMINISTRATION_REJECTED}' as reason
+            select distinct _file, assessment_id, '{Reason.ADMINISTRATION_REJECTED}' as reason
             from checked where reason is not null and assessment_id is not null
         )
-        select assessment_id, coalesce(j.reason, b.reason) as reason
-        from judged as j full join broken as b using (assessment_id)
+        select _file, assessment_id, coalesce(j.reason, b.reason) as reason
+        from judged as j full join broken as b using (_file, assessment_id)
         where coalesce(j.reason, b.reason) is not null
         """
     )
@@ -313,7 +319,8 @@ def _judge_administrations(con: duckdb.DuckDBPyConnection) -> None:
             reason_column = case when v.reason in ('{Reason.DUPLICATE_ITEM_CONFLICT}',
                                                    '{Reason.TOTAL_MISMATCH}') then 'value' end
         from administration_verdicts as v
-        where checked.assessment_id = v.assessment_id and checked.reason is null
+        where checked._file = v._file and checked.assessment_id = v.assessment_id
+          and checked.reason is null
         """
     )
     con.execute("drop table administration_verdicts")

@@ -62,17 +62,13 @@ class Registry:
 
     def ingest(self, loaded_at: datetime = LOADED_AT) -> list[load.FileOutcome]:
         """Process every settled inbox file, like one run of the job's ingest step."""
-        new = []
         files = inbox.settled_files(self.inbox)
         settled = load.settled_statuses(self.con, [path.name for path in files])
-        for path in files:
-            outcome = load.ingest_file(
-                self.con, inbox.fingerprint(path), rejected_dir=self.home / "rejected",
-                archive_dir=self.home / "archive", run_id="test", loaded_at=loaded_at,
-                settled=settled,
-            )
-            if outcome is not None:
-                new.append(outcome)
+        new = list(load.ingest_files(
+            self.con, [inbox.fingerprint(path) for path in files],
+            rejected_dir=self.home / "rejected", archive_dir=self.home / "archive",
+            run_id="test", loaded_at=loaded_at, settled=settled,
+        ))
         self.outcomes += new
         return new
 

@@ -65,10 +65,10 @@ def test_mutated_file_is_rejected_or_balances(tmp_path_factory, case):
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     try:
         load.ensure_warehouse(con)
-        for path in inbox.settled_files(home / "inbox"):
-            load.ingest_file(con, inbox.fingerprint(path), rejected_dir=home / "rejected",
-                             archive_dir=home / "archive", run_id="fuzz",
-                             loaded_at=datetime(2026, 3, 2))
+        files = [inbox.fingerprint(path) for path in inbox.settled_files(home / "inbox")]
+        list(load.ingest_files(con, files, rejected_dir=home / "rejected",
+                               archive_dir=home / "archive", run_id="fuzz",
+                               loaded_at=datetime(2026, 3, 2)))
         status, read, loaded, quarantined, unchanged, entity = con.execute(
             "select status, rows_read, rows_loaded, rows_quarantined, rows_unchanged, entity "
             "from ops.ingest_manifest").fetchone()
