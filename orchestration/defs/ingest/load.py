@@ -23,7 +23,7 @@ import duckdb
 
 from orchestration.defs.ingest import phi_gate, readers, rules
 from orchestration.defs.ingest.contract import Entity, FileStatus, Reason, entity_for_file
-from orchestration.defs.ingest.inbox import InboxFile
+from orchestration.defs.ingest.inbox import InboxFile, stat_key
 from orchestration.settings import WAREHOUSE_DDL
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def ingest_files(
     def flush() -> Iterator[FileOutcome]:
         if batch:
             try:
-                yield from _load_batch(con, batch, archive_dir, run_id, loaded_at)
+                yield from _load_batch(con, batch, run_id, loaded_at)
             finally:
                 _drop(con, [admitted.table for admitted in batch])
                 batch.clear()
@@ -217,7 +217,7 @@ def ingest_files(
         for file in files:
             if any(admitted.file.sha256 == file.sha256 for admitted in batch):
                 yield from flush()  # the same bytes again: recorded as its duplicate below
-            gated = _admit(con, file, next(tables), settled)
+            gated = _admit(con, file, next(tables), settled, archive_dir)
             if gated is None:
                 continue
             if isinstance(gated, _Admitted):
@@ -242,11 +242,13 @@ def _admit(
     file: InboxFile,
     table: str,
     settled: dict[tuple[str, str], str] | None,
+    archive_dir: Path,
 ) -> _Admitted | FileOutcome | None:
     """A file's gates (exports.md): identity, entity, format, the PHI gate, the schema.
 
-    None for a file recorded before; the outcome to record for a rejection or a
-    duplicate; a file that passes is read into `table`.
+    None for a file recorded before, or changed since it was hashed; the outcome to record
+    for a rejection or a duplicate; a file that passes is read into `table` and copied to
+    the archive.
     """
     seen_status, first_seen = _manifest_lookup(con, file, settled)
     if seen_status is not None:
@@ -290,10 +292,27 @@ def _admit(
     if refusal is not None:
         _drop(con, [table])
         return reject(*refusal)
+    if not _archived_as_hashed(file, archive_dir):
+        _drop(con, [table])
+        log.warning("%s: changed while being read; left for next run", file.name)
+        return None
     extra = [c for c in columns if c not in entity.column_names]
     warnings = ("ignored unknown columns: " + ", ".join(extra)) if extra else None
     return _Admitted(file=file, entity=entity, table=table, columns=columns, base=base,
                      warnings=warnings)
+
+
+def _archived_as_hashed(file: InboxFile, archive_dir: Path) -> bool:
+    """Copy the file to the archive, under its SHA-256; False, and no copy, when it changed
+    after it was hashed (any write moves its ctime): what was read and copied would not be
+    the bytes the manifest names. Its batch commits later, so the copy is made here, right
+    after the file is read, and checked once made."""
+    target = archive_path(archive_dir, file)
+    _private_copy(file.path, target)
+    if file.stat_key is not None and stat_key(file.path) != file.stat_key:
+        target.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _refusal(con: duckdb.DuckDBPyConnection, entity: Entity, table: str,
@@ -315,7 +334,6 @@ def _drop(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
 def _load_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[_Admitted],
-    archive_dir: Path,
     run_id: str,
     loaded_at: datetime,
 ) -> Iterator[FileOutcome]:
@@ -323,8 +341,6 @@ def _load_batch(
     try:
         rules.check_rows(con, entity, [(a.table, a.columns) for a in batch], loaded_at)
         _judge_versions(con, entity, len(batch))
-        for admitted in batch:
-            _private_copy(admitted.file.path, archive_path(archive_dir, admitted.file))
         outcomes = _commit_batch(con, entity, batch, run_id, loaded_at)
     finally:
         _drop(con, ["checked", "verdicts", "held_keys"])
