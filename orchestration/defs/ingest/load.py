@@ -360,7 +360,7 @@ def _hash(columns: tuple[str, ...], alias: str) -> str:
     return f"md5(concat_ws(chr(31), {parts}))"
 
 
-def _hold(con: duckdb.DuckDBPyConnection, entity: Entity, files: int) -> None:
+def _find_held_keys(con: duckdb.DuckDBPyConnection, entity: Entity, files: int) -> None:
     """Temp table `held_keys`: the (key, record_version) pairs of the batch's accepted rows
     that raw already holds (for assessments, the (assessment_id, record_version) pairs).
 
@@ -395,7 +395,7 @@ def _judge_versions(con: duckdb.DuckDBPyConnection, entity: Entity, files: int) 
     operations, and only the contested keys (repeated in the batch or already held)
     are hashed and compared.
     """
-    _hold(con, entity, files)
+    _find_held_keys(con, entity, files)
     if entity.name == "assessments":
         _judge_administration_versions(con)
         return
