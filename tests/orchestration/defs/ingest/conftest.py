@@ -23,6 +23,8 @@ ASSESSMENTS_HEADER = "assessment_id,patient_key,site_id,instrument,administered_
 EVENTS_HEADER = "event_id,patient_key,site_id,session_id,onset_at,category,severity,serious"
 
 LOADED_AT = datetime(2026, 3, 2, 12, 0)
+INGEST_TABLES = ("raw.patients", "raw.sessions", "raw.assessments", "raw.adverse_events",
+                 "ops.ingest_manifest", "ops.quarantine")
 
 
 def session_row(session_id="S-1", patient="pat0001", started="2026-01-08 09:00", route="IV",
@@ -78,6 +80,10 @@ class Registry:
     def all(self, sql: str, params=()):
         return self.con.execute(sql, list(params)).fetchall()
 
+    def snapshot(self) -> dict[str, list[tuple]]:
+        """Every row the ingest writes, table by table, in a fixed order."""
+        return {t: self.all(f"select * from {t} order by all") for t in INGEST_TABLES}
+
     def reasons(self, entity: str) -> list[tuple[int, str, str]]:
         return self.all(
             "select row_number, reason, reason_column from ops.quarantine "
@@ -85,12 +91,17 @@ class Registry:
         )
 
 
+def open_registry(home: Path) -> Registry:
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    load.ensure_warehouse(con)
+    return Registry(home=home, con=con)
+
+
 @pytest.fixture
 def registry(tmp_path: Path) -> Registry:
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    load.ensure_warehouse(con)
-    yield Registry(home=tmp_path, con=con)
-    con.close()
+    opened = open_registry(tmp_path)
+    yield opened
+    opened.con.close()
 
 
 @pytest.fixture

@@ -10,13 +10,6 @@ from tests.orchestration.defs.ingest.conftest import (
     session_row,
 )
 
-TABLES = ("raw.patients", "raw.sessions", "raw.assessments", "raw.adverse_events",
-          "ops.ingest_manifest", "ops.quarantine")
-
-
-def _snapshot(registry):
-    return {t: registry.all(f"select * from {t} order by all") for t in TABLES}
-
 
 def test_corrected_version_is_kept_beside_the_first(with_patient):
     with_patient.drop("sessions_ANC-01_2026-03-01.csv", [SESSIONS_HEADER, session_row(dose="34")])
@@ -111,9 +104,9 @@ def test_rerun_on_the_same_inbox_changes_nothing(with_patient):
                       [ASSESSMENTS_HEADER, *phq9_rows(total=19)])
     with_patient.drop("notes_ANC-01.csv", ["a", "1"])
     with_patient.ingest()
-    before = _snapshot(with_patient)
+    before = with_patient.snapshot()
     assert with_patient.ingest() == []
-    assert _snapshot(with_patient) == before
+    assert with_patient.snapshot() == before
 
 
 def test_new_bytes_under_a_name_already_loaded_are_a_new_file(with_patient):
