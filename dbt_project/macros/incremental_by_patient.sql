@@ -16,6 +16,11 @@
     the next, whatever the others did. A model holding no row at all has no
     watermark and redoes every patient: correct, as slow as a full build.
 
+    A model whose ITT eligibility moves with the as-of date (course_outcomes
+    and what copies its flags) also redoes the patients whose eligibility
+    the new as-of date changes, though no load touched them:
+    incremental_by_patient_config(itt_follows_as_of_date=true).
+
     An incremental model starts with {{ incremental_by_patient_config() }}
     and reads, on an incremental run only,
         touched_patients as ({{ touched_patients() }})
@@ -25,12 +30,13 @@
 
 
 {#- The configuration every patient-keyed incremental model shares. -#}
-{% macro incremental_by_patient_config() -%}
+{% macro incremental_by_patient_config(itt_follows_as_of_date=false) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='replace_patients',
         unique_key='patient_key',
         on_schema_change='fail',
+        itt_follows_as_of_date=itt_follows_as_of_date,
     ) }}
 {%- endmacro %}
 
@@ -96,11 +102,33 @@
 {%- endmacro %}
 
 
-{#- The patients an incremental run redoes: changed by a load after the watermark. -#}
+{#-
+    The patients an incremental run redoes: changed by a load after the
+    watermark, and, in a model whose ITT eligibility follows the as-of date,
+    those with a row whose itt_eligible the as-of date now contradicts.
+-#}
 {% macro touched_patients() -%}
     select patient_key
     from {{ ref('stg_raw__patient_loads') }}
     where last_load_id > {{ incremental_watermark() }}
+    {%- if config.get('itt_follows_as_of_date', false) %}
+    union
+    {{ patients_whose_itt_eligibility_moved() }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    Read from the model's own rows (evaluable, course_start_date,
+    itt_eligible), not from the as-of date of its last build: right whichever
+    way the as-of date moved, and after a run in which the model failed.
+-#}
+{% macro patients_whose_itt_eligibility_moved() -%}
+    select built.patient_key
+    from {{ this }} as built
+    cross join {{ ref('int_as_of_date') }} as as_of
+    where built.itt_eligible
+        <> {{ itt_eligible('built.evaluable', 'built.course_start_date', 'as_of.as_of_date') }}
 {%- endmacro %}
 
 

@@ -233,11 +233,12 @@ _MARTS = [
                as endpoint_assessment_id,
            course_start + to_days(coalesce(endpoint_day, 0)) as endpoint_administered_at,
            endpoint_day, false as endpoint_prorated,
-           endpoint_score - baseline_score as score_change, as_of_date, days_observed,
+           endpoint_score - baseline_score as score_change,
            baseline_score is null as missing_baseline,
            coalesce(baseline_score < min_baseline, false) as baseline_below_min,
            evaluable and not itt_eligible as awaiting_endpoint_window,
-           itt_eligible and not completer as missing_endpoint
+           itt_eligible and not completer as missing_endpoint,
+           1::bigint as _through_load_id, 'fixture' as _definitions_hash
         from completed
     """,
     """
@@ -291,7 +292,8 @@ _MARTS = [
            t.course_id || ':W' || t.week as assessment_id,
            c.course_start + to_days(7 * t.week) as administered_at,
            7 * t.week as study_day, 1 as n_administrations_in_week, t.week = 0 as is_baseline,
-           c.baseline_score, c.evaluable, c.itt_eligible, c.completer
+           c.baseline_score, c.evaluable, c.itt_eligible, c.completer,
+           1::bigint as _through_load_id, 'fixture' as _definitions_hash
     from fixture.trajectory_scores as t
     join marts.course_outcomes as c on t.course_id = c.course_id and c.is_primary
     """,

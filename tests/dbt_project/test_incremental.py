@@ -38,6 +38,7 @@ from tests.dbt_project.test_dbt_build import (
     _patient,
     _session,
     build_fixture_warehouse,
+    one,
     rows,
     run_dbt,
 )
@@ -245,8 +246,10 @@ def test_the_loads_changed_what_they_should(incremental):
     assert courses["pat-a03:1"]["completer"] is True and courses["pat-a03:1"]["responded"]
     assert courses["pat-a02:1"]["mixed_route"] is True  # corrected version: IM
     # No load touched pat-a05, but as_of_date moved: its course is now ITT-eligible.
+    assert one(incremental, "select as_of_date from marts.as_of")["as_of_date"].isoformat() \
+        == "2026-07-28"
     assert courses["pat-a05:1"]["itt_eligible"] is True
-    assert courses["pat-a05:1"]["as_of_date"].isoformat() == "2026-07-28"
+    assert courses["pat-a05:1"]["_through_load_id"] == LAST_LOAD
     orphans = {r["record_key"] for r in rows(incremental,
                                              "select * from intermediate.int_orphan_records")}
     assert {"S-ZZ-1", "S-ZZ-2", "Q-ZZ-1"}.isdisjoint(orphans)
@@ -273,6 +276,35 @@ def test_a_changed_definition_redoes_every_patient(stepped):
     finally:
         con.close()
     assert {"pat-a05:1", "pat-a05:2"} <= courses
+
+
+def test_an_as_of_date_moving_back_redoes_the_courses_it_takes_out_of_itt(stepped):
+    """pat-a01's latest session (2026-07-28) withdrawn: as_of_date falls back to 2026-07-20,
+    and pat-a05's course (2026-06-01), which no load touches, is 49 days old again."""
+    root = stepped["root"]
+    incremental = root / "as_of_back_incremental.duckdb"
+    full = root / "as_of_back_full.duckdb"
+    shutil.copy(stepped["incremental"], incremental)
+    withdrawal = _withdrawn([_session("S-A01-5", "pat-a01", A, "2026-07-28 09:00",
+                                      bp=(120, 185, 80, 90))], version=2)
+    load(incremental, LAST_LOAD + 1, "raw.sessions", withdrawal)
+    shutil.copy(incremental, full)
+    build(incremental, root / "target")
+    build(full, root / "target", "--full-refresh")
+    assert differences(incremental, full) == {}
+    con = duckdb.connect(str(incremental), read_only=True)
+    try:
+        assert one(con, "select as_of_date from marts.as_of")["as_of_date"].isoformat() \
+            == "2026-07-20"
+        course = one(con, "select * from marts.course_outcomes "
+                          "where course_id = 'pat-a05:1' and is_primary")
+        week = one(con, "select * from marts.course_trajectories "
+                        "where course_id = 'pat-a05:1' and week = 0")
+    finally:
+        con.close()
+    assert course["itt_eligible"] is False and course["awaiting_endpoint_window"] is True
+    assert week["itt_eligible"] is False
+    assert course["_through_load_id"] == week["_through_load_id"] == LAST_LOAD + 1
 
 
 def test_every_var_is_in_the_definitions_hash():

@@ -1,17 +1,39 @@
+{{ incremental_by_patient_config(itt_follows_as_of_date=true) }}
+
 -- One row per course and instrument (spec/outcomes.md "Course outcome"): the
 -- course's primary instrument always, and every other instrument with a total
 -- for which the course has a baseline.
+-- Incremental: a run redoes the patients that new loads touched, and those
+-- whose ITT eligibility the new as-of date moves (macros/incremental_by_patient.sql).
+-- The as-of date and the days since each course started are therefore not
+-- columns here: they would hold the date of the build that wrote each row
+-- (marts.as_of holds the date).
 with
+
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 
 courses as (
 
     select * from {{ ref('int_courses_aggregated') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
 windowed_scores as (
 
     select * from {{ ref('int_course_scores_windowed') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -71,8 +93,7 @@ joined as (
         catalog.response_reduction,
         catalog.remission_max,
         catalog.deterioration_rise,
-        as_of.as_of_date,
-        {{ dbt.datediff('courses.course_start_date', 'as_of.as_of_date', 'day') }} as days_observed
+        as_of.as_of_date
 
     from course_instruments
     inner join courses
@@ -105,7 +126,7 @@ eligibility as (
     select
         *,
         -- The course has had the chance to reach the end of its endpoint window.
-        evaluable and coalesce(days_observed >= {{ var('itt_horizon_days') }}, false) as itt_eligible
+        {{ itt_eligible('evaluable', 'course_start_date', 'as_of_date') }} as itt_eligible
 
     from evaluated
 
@@ -171,13 +192,12 @@ final as (
         cast(endpoint_day as integer) as endpoint_day,
         coalesce(endpoint_prorated, false) as endpoint_prorated,
         endpoint_score - baseline_score as score_change,
-        as_of_date,
-        cast(days_observed as integer) as days_observed,
         -- Data-quality flags (why a course is not in a denominator).
         baseline_score is null as missing_baseline,
         coalesce(baseline_score < min_baseline, false) as baseline_below_min,
         evaluable and not itt_eligible as awaiting_endpoint_window,
-        itt_eligible and not completer as missing_endpoint
+        itt_eligible and not completer as missing_endpoint,
+        {{ incremental_bookkeeping() }}
 
     from outcomes
 

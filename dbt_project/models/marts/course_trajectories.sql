@@ -1,13 +1,29 @@
+{{ incremental_by_patient_config(itt_follows_as_of_date=true) }}
+
 -- The primary-instrument score of each course by week since its start, for
 -- trajectory charts (int_course_scores_weekly, kept incrementally), with the
 -- course's description and its outcome flags from course_outcomes (so that a chart
--- filters on this table alone, without a join at every page view). Rebuilt
--- whole on every run: itt_eligible and completer move with the as-of date.
+-- filters on this table alone, without a join at every page view).
+-- Incremental: a run redoes the patients that new loads touched, and those
+-- whose itt_eligible (and so completer) the new as-of date moves
+-- (macros/incremental_by_patient.sql), which reads the as-of date:
+-- depends_on: {{ ref('int_as_of_date') }}
 with
 
+{% if is_incremental() -%}
+touched_patients as (
+
+    {{ touched_patients() }}
+
+),
+
+{% endif -%}
 weeks as (
 
     select * from {{ ref('int_course_scores_weekly') }}
+    {% if is_incremental() -%}
+    where patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -15,6 +31,9 @@ outcomes as (
 
     select * from {{ ref('course_outcomes') }}
     where is_primary
+    {% if is_incremental() -%}
+      and patient_key in (select patient_key from touched_patients)
+    {%- endif %}
 
 ),
 
@@ -44,7 +63,8 @@ final as (
         outcomes.baseline_score,
         outcomes.evaluable,
         outcomes.itt_eligible,
-        outcomes.completer
+        outcomes.completer,
+        {{ incremental_bookkeeping() }}
 
     from weeks
     inner join outcomes
