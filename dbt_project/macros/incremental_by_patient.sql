@@ -85,7 +85,8 @@
     {%- if '_through_load_id' not in columns -%}
         {{- exceptions.raise_compiler_error(
             this ~ " was built before incremental runs and has no watermark; rebuild it once with "
-            ~ "`dbt build --full-refresh` (ketreg rebuild)."
+            ~ "`dbt build --full-refresh --select " ~ this.identifier ~ "` (`ketreg run` drops "
+            ~ "such a table before its build, orchestration/defs/transform/built_before_incremental.py)."
         ) -}}
     {%- endif -%}
     {%- set watermark_query -%}

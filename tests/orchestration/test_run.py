@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -132,6 +133,32 @@ def test_second_run_on_the_same_inbox_changes_nothing(two_runs):
     assert second.returncode == 0, second.stderr[-3000:]
     assert "No new files" in second.stdout
     assert after_second == after_first
+
+
+def test_a_model_built_whole_by_older_code_is_built_again_not_failed(two_runs, tmp_path):
+    """course_outcomes as the models left it before it was incremental: no bookkeeping
+    columns. The next run builds it whole, once, and loses nothing."""
+    home = tmp_path / "home"
+    shutil.copytree(two_runs[0], home)
+    warehouse = home / "warehouse.duckdb"
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create or replace table marts.course_outcomes as select * exclude "
+                    "(_through_load_id, _definitions_hash) from marts.course_outcomes")
+    finally:
+        con.close()
+
+    run = _ketreg(home, "run", "--inbox", str(home / "inbox"))
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "marts.course_outcomes was built whole by an older version" in run.stdout + run.stderr
+    assert _tables(warehouse) == two_runs[4]
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.course_outcomes "
+                           "where _through_load_id is null").fetchone() == (0,)
+    finally:
+        con.close()
 
 
 def test_two_simultaneous_runs_refuse_with_a_clear_message(two_runs, tmp_path):

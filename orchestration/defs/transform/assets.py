@@ -20,6 +20,9 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings as ketreg_settings
 from orchestration.defs.ingest import load
+from orchestration.defs.transform.built_before_incremental import (
+    drop_tables_built_before_incremental,
+)
 from orchestration.defs.transform.dbt_cli import DbtCli, dbt_executable
 from orchestration.defs.transform.definition_nodes import DefinitionNodes, project_fingerprint
 from orchestration.defs.transform.project import dbt_project
@@ -51,9 +54,10 @@ class _Translator(DagsterDbtTranslator):
 
 # The dbt node behind each asset and check spec dagster-dbt makes.
 DBT_UNIQUE_ID = "dagster_dbt/unique_id"
-# Read with the manifest the assets come from, once: `ketreg worker` imports this before
+# The manifest the assets come from, read once: `ketreg worker` imports this before
 # forking its runs.
-DEFINITION_NODES = DefinitionNodes.of(json.loads(dbt_project.manifest_path.read_text()))
+MANIFEST = json.loads(dbt_project.manifest_path.read_text())
+DEFINITION_NODES = DefinitionNodes.of(MANIFEST)
 
 translator = _Translator(settings=DagsterDbtTranslatorSettings(
     enable_asset_checks=True, enable_source_tests_as_checks=True,
@@ -82,6 +86,10 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     with warehouse.get_connection() as con:
         # A warehouse last ingested into by older code lacks the newer ops tables.
         load.ensure_warehouse(con)
+        # ...and may hold, built whole, a model that has since become incremental.
+        for table in drop_tables_built_before_incremental(con, MANIFEST):
+            context.log.info(f"{table} was built whole by an older version of the models; "
+                             f"this build builds it again, incremental from now on.")
         # A subset (assets picked in Dagster's UI) keeps dagster-dbt's own selection whole.
         built_in = None if config.full_refresh or _is_subset(context) \
             else DEFINITION_NODES.built_in(con, fingerprint)
