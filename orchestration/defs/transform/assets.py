@@ -83,15 +83,18 @@ def outcome_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     # (what dagster-dbt reads), every line cost a conversion to a dict and a JSON encoding.
     args += ["--log-level-file", "info", "--log-format-file", "debug"]
     fingerprint = project_fingerprint(dbt_project.project_dir)
+    # A subset (assets picked in Dagster's UI) keeps dagster-dbt's own selection whole, and
+    # drops no table it may not build.
+    subset = _is_subset(context)
     with warehouse.get_connection() as con:
-        # A warehouse last ingested into by older code lacks the newer ops tables.
+        # A warehouse last ingested into by older code lacks the newer ops tables...
         load.ensure_warehouse(con)
         # ...and may hold, built whole, a model that has since become incremental.
-        for table in drop_tables_built_before_incremental(con, MANIFEST):
+        dropped = [] if subset else drop_tables_built_before_incremental(con, MANIFEST)
+        for table in dropped:
             context.log.info(f"{table} was built whole by an older version of the models; "
                              f"this build builds it again, incremental from now on.")
-        # A subset (assets picked in Dagster's UI) keeps dagster-dbt's own selection whole.
-        built_in = None if config.full_refresh or _is_subset(context) \
+        built_in = None if config.full_refresh or subset \
             else DEFINITION_NODES.built_in(con, fingerprint)
     if built_in:
         context.log.info(
