@@ -6,11 +6,12 @@ For each tier: generate the network; load it with DuckDB alone (the floor);
 run the ingest step alone; start `ketreg worker`, as a deployment does; run the
 whole job cold (empty warehouse to a published snapshot); add one more day's
 export (about 0.2% of the network) and run again (incremental), three days in
-turn, the median reported, then a fourth day without the worker, in the run's
-own process; time each dashboard page. Every figure of one tier is measured in
-the same run as its floor, so ratios hold on a noisy, shared machine where
-absolute seconds do not. Results go to bench/out/results.json and
-docs/performance.md.
+turn, the median reported; then three follow-up days, each new sessions of 2%
+of the patients held (bench/follow_up_day.py), the median reported; then a day
+without the worker, in the run's own process; time each dashboard page. Every
+figure of one tier is measured in the same run as its floor, so ratios hold on
+a noisy, shared machine where absolute seconds do not. Results go to
+bench/out/results.json and docs/performance.md.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ import psutil
 from tqdm import tqdm
 
 from bench.floor import load_floor
-from bench.measure import run_command, timed
+from bench.follow_up_day import write_follow_up_day
+from bench.measure import Measured, run_command, timed
 from bench.report import write_report
 from orchestration.synthetic import generate_network
 
@@ -43,6 +45,9 @@ SEED = 2026
 # The incremental run is short enough for a shared machine's noise to swing it by a tenth:
 # three days, one after the other, and the median is reported.
 INCREMENTAL_DAYS = 3
+# A follow-up day's returning patients, one session each: ~0.2% of the network's sessions
+# (about ten a patient), as the new-patient day brings, but ten times its patients.
+FOLLOW_UP_SHARE = 0.02
 PYTHON = sys.executable
 
 
@@ -61,7 +66,10 @@ class TierResult:
     incremental_s: float  # the median day
     incremental_days_s: list[float]
     incremental_peak_mb: float
-    incremental_own_process_s: float  # a fourth day, without the worker
+    incremental_own_process_s: float  # a day without the worker
+    follow_up_patients: int
+    follow_up_s: float  # the median follow-up day
+    follow_up_days_s: list[float]
     pages: dict[str, dict[str, float]]
 
 
@@ -138,7 +146,14 @@ def run_tier(tier: str, out: Path, progress: tqdm) -> TierResult:
             _add_day(work, inbox, day, day_patients)
             days.append(_ketreg(home, work / f"incremental-{day}.log", "run", "--inbox",
                                 str(inbox), beside=worker))
-    incremental = sorted(days, key=lambda m: m.seconds)[len(days) // 2]
+        follow_up_patients = max(1, round(patients * FOLLOW_UP_SHARE))
+        follow_ups = []
+        for day in range(1, INCREMENTAL_DAYS + 1):
+            progress.set_postfix_str(f"{tier}: follow-up day {day}/{INCREMENTAL_DAYS}")
+            write_follow_up_day(home / "warehouse.duckdb", inbox, day, follow_up_patients)
+            follow_ups.append(_ketreg(home, work / f"follow-up-{day}.log", "run", "--inbox",
+                                      str(inbox), beside=worker))
+    incremental = _median(days)
     progress.set_postfix_str(f"{tier}: incremental run, in its own process")
     own_day = INCREMENTAL_DAYS + 1
     _add_day(work, inbox, own_day, day_patients)
@@ -150,6 +165,7 @@ def run_tier(tier: str, out: Path, progress: tqdm) -> TierResult:
     steps = [("ingest", ingest), ("cold", cold)]
     steps += [(f"incremental-{day}", m)
               for day, m in enumerate([*days, own_process], start=1)]
+    steps += [(f"follow-up-{day}", m) for day, m in enumerate(follow_ups, start=1)]
     for step, measured in steps:
         if measured.returncode != 0:
             raise SystemExit(f"tier {tier}: the {step} run failed; see {work}/{step}.log")
@@ -161,8 +177,14 @@ def run_tier(tier: str, out: Path, progress: tqdm) -> TierResult:
         incremental_s=round(incremental.seconds, 2),
         incremental_days_s=[round(m.seconds, 2) for m in days],
         incremental_peak_mb=round(max(m.peak_bytes for m in days) / 1e6),
-        incremental_own_process_s=round(own_process.seconds, 2), pages=pages,
+        incremental_own_process_s=round(own_process.seconds, 2),
+        follow_up_patients=follow_up_patients, follow_up_s=round(_median(follow_ups).seconds, 2),
+        follow_up_days_s=[round(m.seconds, 2) for m in follow_ups], pages=pages,
     )
+
+
+def _median(days: list[Measured]) -> Measured:
+    return sorted(days, key=lambda m: m.seconds)[len(days) // 2]
 
 
 def machine() -> dict[str, str]:

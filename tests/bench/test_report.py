@@ -10,7 +10,8 @@ TIERS = {
               "Overview": {"p50": 0.2, "p95": 0.3}}},
     "L": {"patients": 100_000, "rows": 10_000_000, "inbox_mb": 800.0, "floor_s": 10.0,
           "ingest_s": 40.0, "cold_s": 150.0, "cold_peak_mb": 2500, "incremental_s": 60.0,
-          "incremental_own_process_s": 75.0, "measured_at": "2026-11-27 09:00",
+          "incremental_own_process_s": 75.0, "follow_up_s": 90.0,
+          "measured_at": "2026-11-27 09:00",
           "pages": {"Overview": {"p50": 0.6, "p95": 0.9}}},
 }
 
@@ -18,9 +19,10 @@ TIERS = {
 def test_each_tier_is_read_against_its_own_floor_and_cold_run():
     table = tier_table(TIERS)
     assert "| L | 100,000 | 10,000,000 | 800.0 | 10.0 | 40.0 (4.0x) | 150.0 (15.0x) | 2,500 | " \
-           "60.0 (0.40x) | 75.0 (0.50x) | 1.50 | 2026-11-27 09:00 |" in table
-    # A tier measured before the worker has no own-process day, nor a date of its own.
-    assert "| 30.0 (0.75x) | - | 80.00 | an earlier run |" in table
+           "60.0 (0.40x) | 75.0 (0.50x) | 90.0 (0.60x) | 1.50 | 2026-11-27 09:00 |" in table
+    # A tier measured before the worker has no own-process day, before the follow-up days
+    # none of those, and no date of its own.
+    assert "| 30.0 (0.75x) | - | - | 80.00 | an earlier run |" in table
 
 
 def test_the_plots_show_the_ratios_by_tier():

@@ -18,7 +18,6 @@ touched_patients as (
 ),
 
 {% endif -%}
-
 courses as (
 
     select * from {{ ref('int_courses_aggregated') }}
