@@ -99,6 +99,9 @@ def build(argv: list[str]) -> int:
     from the worker's parse when it fits, else as the `dbt` command."""
     from dbt.cli.main import cli, dbtRunner
 
+    from orchestration.defs.transform.dbt_event_levels import format_kept_lines_only
+
+    format_kept_lines_only()
     if _parsed is None or not _parsed.fits(argv):
         cli.main(args=argv, prog_name="dbt")  # exits
     # Shown among the build's lines in the run's log.

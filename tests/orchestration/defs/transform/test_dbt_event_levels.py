@@ -1,0 +1,64 @@
+"""dbt's events made into lines only for the logs that keep them: the same lines written."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+
+import pytest
+from dbt.adapters.events.types import SQLQuery
+from dbt_common.events.base_types import EventLevel
+from dbt_common.events.event_manager import EventManager
+from dbt_common.events.logger import LineFormat, LoggerConfig
+from dbt_common.events.types import Note, PrintEvent
+
+from orchestration.defs.transform.dbt_event_levels import EventManagerFormattingKeptLinesOnly
+
+# What a build fires: each query's debug events, node results at info, a warning, and a
+# print event, which dbt shows even under --quiet.
+EVENTS = [
+    (SQLQuery(conn_name="model.ketreg.course_outcomes", sql="select 1", node_info={}), None),
+    (Note(msg="1 of 175 OK created sql incremental model marts.course_outcomes"), None),
+    (Note(msg="a query's status"), EventLevel.DEBUG),
+    (Note(msg="a deprecated config"), EventLevel.WARN),
+    (Note(msg="the build failed"), EventLevel.ERROR),
+    (PrintEvent(msg="printed"), None),
+]
+_names = itertools.count()
+
+
+def _log(manager: EventManager, level: EventLevel) -> tuple[list[tuple], int]:
+    """The lines a JSON log at `level` writes for EVENTS, and how many lines were made."""
+    stream = io.StringIO()
+    made = []
+
+    def scrub(line: str) -> str:  # dbt scrubs every line it makes, once
+        made.append(line)
+        return line
+
+    manager.add_logger(LoggerConfig(
+        name=f"test_dbt_event_levels_{next(_names)}", level=level,
+        line_format=LineFormat.Json, scrubber=scrub, output_stream=stream,
+    ))
+    for event, event_level in EVENTS:
+        manager.fire_event(event, level=event_level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    return [(line["info"]["name"], line["info"]["level"], line["info"]["msg"])
+            for line in lines], len(made)
+
+
+@pytest.mark.parametrize("level", [EventLevel.DEBUG, EventLevel.INFO, EventLevel.ERROR])
+def test_a_log_writes_the_lines_dbt_itself_writes(level):
+    assert _log(EventManagerFormattingKeptLinesOnly(), level)[0] == _log(EventManager(), level)[0]
+
+
+def test_an_event_below_a_logs_level_is_not_made_into_a_line_for_it():
+    written, made = _log(EventManagerFormattingKeptLinesOnly(), EventLevel.INFO)
+    assert [msg for _, _, msg in written] == [
+        "1 of 175 OK created sql incremental model marts.course_outcomes",
+        "a deprecated config", "the build failed", "printed",
+    ]
+    assert made == len(written)
+    # Why the module exists: dbt alone makes a line of every event, the debug ones too.
+    assert _log(EventManager(), EventLevel.INFO)[1] == len(EVENTS)
