@@ -27,7 +27,7 @@ _RANK = {
 }
 
 
-def event_rank(msg: EventMsg) -> int:
+def _event_rank(msg: EventMsg) -> int:
     # dbt logs a print event as an error, so that --quiet still shows it.
     if msg.info.name in PRINT_EVENT_NAMES:
         return _RANK[EventLevel.ERROR]
@@ -40,7 +40,7 @@ class EventManagerFormattingKeptLinesOnly(EventManager):
         kept_by_dbt = config.filter
 
         def kept(msg: EventMsg) -> bool:
-            return event_rank(msg) >= threshold and kept_by_dbt(msg)
+            return _event_rank(msg) >= threshold and kept_by_dbt(msg)
 
         super().add_logger(dataclasses.replace(config, filter=kept))
 
