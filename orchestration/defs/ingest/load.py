@@ -65,7 +65,7 @@ def _private_copy(source: Path, target: Path) -> None:
     # Owner-only before its first byte; copyfile writes into it and keeps its mode.
     os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     # copyfile copies in the kernel (sendfile on Linux), not through Python's buffers:
-    # the inbox at 100k (1 GB) 1.3-1.7 s -> 0.9 s with the fsync.
+    # the inbox at 100k (1 GB) 1.3-3.3 s -> 0.9 s with the fsync.
     shutil.copyfile(source, partial)
     fd = os.open(partial, os.O_RDONLY)
     try:
