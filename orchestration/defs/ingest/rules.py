@@ -264,44 +264,60 @@ def _judge_administrations(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         create or replace temp table administration_verdicts as
         with good as (
-            select * from checked where reason is null
+            select *, case when item <> 'total' then cast(item as integer) end as item_number
+            from checked where reason is null
         ),
-        headers as (
-            -- The rows of one administration must describe the same event.
-            -- min <> max per column: several times cheaper than counting distinct tuples.
+        administrations as (
+            -- One group per administration, not per item row: an item given twice shows as
+            -- fewer bits than item rows, and only those administrations are judged item by
+            -- item. An item past a bigint's bits (none in today's catalog) sets no bit, so
+            -- its administration goes that way too.
             select _file, assessment_id,
+                   -- The rows of one administration must describe the same event.
+                   -- min <> max per column: several times cheaper than counting distinct tuples.
                    min(patient_key) <> max(patient_key) or min(site_id) <> max(site_id)
                    or min(instrument) <> max(instrument)
                    or min(administered_at) <> max(administered_at)
                    or min(record_version) <> max(record_version)
                    or bool_or(entered_in_error) <> bool_and(entered_in_error) as inconsistent,
-                   any_value(instrument) as instrument
+                   any_value(instrument) as instrument,
+                   count(item_number) as item_rows,
+                   bit_or(case when item_number < 63 then 1::bigint << item_number end) as items,
+                   sum(value) filter (where item_number is not null) as item_sum,
+                   count(*) filter (where item = 'total') as total_rows,
+                   max(value) filter (where item = 'total') as stated_total
             from good group by _file, assessment_id
         ),
-        item_values as (
+        repeated_items as (
             select _file, assessment_id, item, min(value) <> max(value) as conflicting,
                    any_value(value) as value
-            from good group by _file, assessment_id, item
+            from good semi join (
+                select _file, assessment_id from administrations
+                where total_rows > 1 or item_rows <> bit_count(items)
+            ) using (_file, assessment_id)
+            group by _file, assessment_id, item
         ),
-        administrations as (
+        repeated as (
             select _file, assessment_id,
                    bool_or(conflicting) as conflicting,
-                   count(*) filter (where item <> 'total') as n_answered,
-                   sum(value) filter (where item <> 'total') as item_sum,
-                   max(value) filter (where item = 'total') as stated_total
-            from item_values group by _file, assessment_id
+                   count(*) filter (where item <> 'total') as item_rows,
+                   sum(value) filter (where item <> 'total') as item_sum
+            from repeated_items group by _file, assessment_id
         ),
         judged as (
             select a._file, a.assessment_id,
                    case
-                       when h.inconsistent then '{Reason.INCONSISTENT_ADMINISTRATION}'
-                       when a.conflicting then '{Reason.DUPLICATE_ITEM_CONFLICT}'
-                       when a.stated_total is not null and a.n_answered = cat.n_items
-                            and a.item_sum <> a.stated_total then '{Reason.TOTAL_MISMATCH}'
+                       when a.inconsistent then '{Reason.INCONSISTENT_ADMINISTRATION}'
+                       when r.conflicting then '{Reason.DUPLICATE_ITEM_CONFLICT}'
+                       when a.stated_total is not null
+                            and coalesce(r.item_rows, a.item_rows) = cat.n_items
+                            and (case when r.assessment_id is null then a.item_sum
+                                      else r.item_sum end) <> a.stated_total
+                           then '{Reason.TOTAL_MISMATCH}'
                    end as reason
             from administrations as a
-            join headers as h using (_file, assessment_id)
-            left join instrument_catalog as cat on cat.instrument = h.instrument
+            left join repeated as r using (_file, assessment_id)
+            left join instrument_catalog as cat on cat.instrument = a.instrument
         ),
         broken as (
             select distinct _file, assessment_id, '{Reason.ADMINISTRATION_REJECTED}' as reason
