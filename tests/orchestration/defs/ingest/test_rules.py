@@ -1,5 +1,6 @@
-"""The administrations' rules (exports.md, Assessments), run on text tables as a reader
-leaves them: an item given twice, a total given twice, an instrument of many items."""
+"""The row rules run on text tables as a reader leaves them: cells trimmed as DuckDB's
+trim does, and the administrations' rules (exports.md, Assessments): an item given twice,
+a total given twice, an instrument of many items."""
 
 from __future__ import annotations
 
@@ -44,6 +45,57 @@ def _reasons(con, rows: list[tuple]) -> dict[str, set[str | None]]:
             "select assessment_id, reason from checked").fetchall():
         reasons.setdefault(assessment_id, set()).add(reason)
     return reasons
+
+
+@pytest.mark.parametrize("cell", [
+    "PHQ9", " PHQ9", "PHQ9 ", "  ", "", "\u00a0PHQ9", "PHQ9\u3000", "\u2002PHQ9\u202f",
+    "Zoë", " Zoë ", "\tPHQ9\t", "PHQ9\u200b", "\u00a0", "a b",
+])
+def test_a_cell_is_trimmed_as_duckdbs_trim_trims_it(con, cell):
+    expected = con.execute("select nullif(trim(?), '')", [cell]).fetchall()
+    assert con.execute(f"select {rules._trimmed('$1')}", [cell]).fetchall() == expected
+
+
+def test_an_instrument_between_unicode_spaces_is_read(con):
+    rows = _rows("A-1", "\u00a0phq9\u3000", [*_phq9(), ("total", 18)])
+    assert _reasons(con, rows) == {"A-1": {None}}
+    assert con.execute("select distinct instrument from checked").fetchall() == [("PHQ9",)]
+
+
+@pytest.mark.parametrize("cell, version, reason", [
+    ("2", 2, None), ("2.", 2, None), ("2.000", 2, None), ("+2", 2, None), ("002", 2, None),
+    ("", 1, None), ("2.5", None, "INVALID_TYPE"), ("1e2", None, "INVALID_TYPE"),
+    ("0x2", None, "INVALID_TYPE"), ("2,0", None, "INVALID_TYPE"),
+    ("2147483648", None, "INVALID_TYPE"), ("0", 0, "OUT_OF_RANGE"),
+])
+def test_an_integer_is_read_only_as_the_contract_writes_it(con, cell, version, reason):
+    columns = [*COLUMNS, "record_version"]
+    con.execute("create or replace temp table export as select "
+                + ", ".join(f"cast(? as varchar) as {c}" for c in columns),
+                [*_rows("A-1", "PAIN_NRS", [("1", 4)])[0], cell])
+    rules.check_rows(con, ENTITIES["assessments"], [("export", columns)], LOADED_AT)
+    assert con.execute("select record_version, reason from checked").fetchall() == [
+        (version, reason)]
+
+
+@pytest.mark.parametrize("cell, codes, reason", [
+    ("nausea; Dissociation;NAUSEA", "DISSOCIATION;NAUSEA", None),
+    (";;", None, None),
+    (" ; headache ;", "HEADACHE", None),
+    ("NAUSEA;HEADACH", None, "INVALID_CODE"),
+    ("NAUSEA,HEADACHE", None, "INVALID_CODE"),
+])
+def test_a_list_of_codes_is_read_code_by_code(con, cell, codes, reason):
+    columns = ["session_id", "patient_key", "site_id", "started_at", "route", "drug", "dose_mg",
+               "status", "side_effects"]
+    con.execute("create or replace temp table export as select "
+                + ", ".join(f"cast(? as varchar) as {c}" for c in columns),
+                ["S-1", "pat0001", "ANC-01", "2026-01-08 09:00", "IV", "KETAMINE", "34",
+                 "COMPLETED", cell])
+    rules.check_rows(con, ENTITIES["sessions"], [("export", columns)], LOADED_AT)
+    assert con.execute("select reason from checked").fetchall() == [(reason,)]
+    if reason is None:
+        assert con.execute("select side_effects from checked").fetchall() == [(codes,)]
 
 
 def _phq9(values=(3, 3, 2, 3, 1, 2, 2, 1, 1)) -> list[tuple[str, int]]:
