@@ -1,4 +1,5 @@
-"""dbt's events made into lines only for the logs that keep them: the same lines written."""
+"""dbt's events made into lines only for the logs that keep them: the same lines written,
+and the same events handed to callbacks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 
 import pytest
 from dbt.adapters.events.types import SQLQuery
+from dbt.tracking import track_behavior_change_warn
+from dbt_common.events import event_manager
 from dbt_common.events.base_types import EventLevel
 from dbt_common.events.event_manager import EventManager
 from dbt_common.events.logger import LineFormat, LoggerConfig
@@ -62,3 +65,38 @@ def test_an_event_below_a_logs_level_is_not_made_into_a_line_for_it():
     assert made == len(written)
     # Why the module exists: dbt alone makes a line of every event, the debug ones too.
     assert _log(EventManager(), EventLevel.INFO)[1] == len(EVENTS)
+
+
+@pytest.fixture
+def messages_made(monkeypatch) -> list[str]:
+    """The names of the events made into messages for the logs and callbacks."""
+    made = []
+    make = event_manager.msg_from_base_event
+
+    def counted(event, level=None):
+        made.append(type(event).__name__)
+        return make(event, level=level)
+
+    monkeypatch.setattr(event_manager, "msg_from_base_event", counted)
+    return made
+
+
+def test_an_event_no_log_keeps_and_no_callback_reads_is_not_made_into_a_message(
+        messages_made):
+    manager = EventManagerFormattingKeptLinesOnly()
+    manager.add_callback(track_behavior_change_warn)  # as dbt's own set-up does
+    written, _ = _log(manager, EventLevel.INFO)
+    assert len(messages_made) == len(written) == 4
+    assert "SQLQuery" not in messages_made
+
+
+def test_a_callback_of_ones_own_is_handed_every_event(messages_made):
+    manager = EventManagerFormattingKeptLinesOnly()
+    handed = []
+    manager.add_callback(lambda msg: handed.append((msg.info.name, msg.info.level)))
+    _log(manager, EventLevel.INFO)
+    plain = EventManager()
+    plain_handed = []
+    plain.add_callback(lambda msg: plain_handed.append((msg.info.name, msg.info.level)))
+    _log(plain, EventLevel.INFO)
+    assert handed == plain_handed and len(handed) == len(EVENTS)
