@@ -34,6 +34,10 @@ def _rows(assessment_id: str, instrument: str, items: list[tuple[str, int]]) -> 
             for item, value in items]
 
 
+def _phq9(values=(3, 3, 2, 3, 1, 2, 2, 1, 1)) -> list[tuple[str, int]]:
+    return [(str(i), v) for i, v in enumerate(values, start=1)]
+
+
 def _reasons(con, rows: list[tuple]) -> dict[str, set[str | None]]:
     """Each administration's reasons, its rows' together."""
     con.execute("create or replace temp table export as select "
@@ -96,10 +100,6 @@ def test_a_list_of_codes_is_read_code_by_code(con, cell, codes, reason):
     assert con.execute("select reason from checked").fetchall() == [(reason,)]
     if reason is None:
         assert con.execute("select side_effects from checked").fetchall() == [(codes,)]
-
-
-def _phq9(values=(3, 3, 2, 3, 1, 2, 2, 1, 1)) -> list[tuple[str, int]]:
-    return [(str(i), v) for i, v in enumerate(values, start=1)]
 
 
 def test_an_item_repeated_with_its_value_is_counted_once_against_the_total(con):

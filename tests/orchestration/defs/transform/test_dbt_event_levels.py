@@ -90,7 +90,7 @@ def test_an_event_no_log_keeps_and_no_callback_reads_is_not_made_into_a_message(
     assert "SQLQuery" not in messages_made
 
 
-def test_a_callback_of_ones_own_is_handed_every_event(messages_made):
+def test_a_callback_of_ones_own_is_handed_every_event():
     manager = EventManagerFormattingKeptLinesOnly()
     handed = []
     manager.add_callback(lambda msg: handed.append((msg.info.name, msg.info.level)))
