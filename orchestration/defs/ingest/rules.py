@@ -326,7 +326,8 @@ def _judge_administrations(con: duckdb.DuckDBPyConnection) -> None:
                        when a.inconsistent then '{Reason.INCONSISTENT_ADMINISTRATION}'
                        when r.conflicting then '{Reason.DUPLICATE_ITEM_CONFLICT}'
                        when a.stated_total is not null
-                            and coalesce(r.item_rows, a.item_rows) = cat.n_items
+                            and (case when r.assessment_id is null then a.item_rows
+                                      else r.item_rows end) = cat.n_items
                             and (case when r.assessment_id is null then a.item_sum
                                       else r.item_sum end) <> a.stated_total
                            then '{Reason.TOTAL_MISMATCH}'

@@ -17,7 +17,6 @@ logs and callbacks are handed (a protobuf built from a dict, ~0.3 s of a day's b
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from dbt.tracking import track_behavior_change_warn
 from dbt_common.events.base_types import BaseEvent, EventLevel, EventMsg
@@ -67,8 +66,7 @@ class EventManagerFormattingKeptLinesOnly(EventManager):
     def _read_by_no_one(self, e: BaseEvent, level: EventLevel | None) -> bool:
         name = type(e).__name__
         level = level or e.level_tag()
-        # A warning may be made an error (--warn-error); dbt's own tests check every message.
-        if level == EventLevel.WARN or os.environ.get("DBT_TEST_BINARY_SERIALIZATION"):
+        if level == EventLevel.WARN:  # --warn-error may make it an error
             return False
         if any(name in _CALLBACK_READS.get(callback, (name,)) for callback in self.callbacks):
             return False
