@@ -487,3 +487,51 @@ def test_a_fault_of_an_earlier_passing_build_is_read_only_without_a_record(stepp
     con.close()
     whole = run_dbt(path, stepped["root"] / "target", "test", "--select", test)
     assert whole.returncode != 0 and failing_tests(whole) == {test}
+
+
+# The raw tables' key tests (models/staging/_sources.yml, incremental_key) read the keys
+# of the loads since the last build, and every row when no load has been built yet.
+
+UNIQUE_RAW_SESSIONS = (
+    "source_unique_combination_of_columns_raw_sessions_session_id__record_version__session_id"
+)
+
+
+def repeat_raw_session(path: Path, load_id: int) -> None:
+    """A second copy of a raw session row of load `load_id`, carried by that load, as an
+    ingest that let the row in twice would have left it."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "insert into raw.sessions select * from raw.sessions where rowid = ("
+            "  select min(rowid) from raw.sessions where _load_id = ?)", [load_id])
+    finally:
+        con.close()
+
+
+def test_a_raw_key_repeated_by_a_new_load_fails_the_next_build(stepped):
+    path = stepped["root"] / "raw_new.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    [repeated] = [row for row in NEXT_DAY_SESSIONS if row["session_id"] == "S-A01-4"]
+    load(path, LAST_LOAD + 1, "raw.sessions", [repeated])  # load 2 carried it already
+
+    failed = run_dbt(path, stepped["root"] / "target", "build", *SKIP_UNIT_TESTS)
+
+    assert failed.returncode != 0 and UNIQUE_RAW_SESSIONS in failing_tests(failed)
+
+
+def test_a_raw_key_repeated_before_any_build_is_read_on_the_first(stepped):
+    """Loads already built are not read again; with none built (no load ledger yet, as
+    before a warehouse's first build), every row is."""
+    path = stepped["root"] / "raw_old.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    repeat_raw_session(path, load_id=1)
+
+    tested = ("test", "--select", "source:raw.sessions")
+    assert run_dbt(path, stepped["root"] / "target", *tested).returncode == 0
+
+    con = duckdb.connect(str(path))
+    con.execute("drop table staging.stg_raw__patient_loads")
+    con.close()
+    whole = run_dbt(path, stepped["root"] / "target", *tested)
+    assert whole.returncode != 0 and failing_tests(whole) == {UNIQUE_RAW_SESSIONS}

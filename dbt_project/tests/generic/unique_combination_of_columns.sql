@@ -10,7 +10,10 @@
       were checked by the builds that loaded them, and a failure keeps the
       watermark where it was (see last_built_load), so the check stays
       complete while its cost follows the new loads.
-    Every row is checked on a first build and under --full-refresh.
+    Every row is checked on a first build and under --full-refresh, where the
+    key's filter is left out: it would keep every row, at the price of a join
+    of the whole table with itself (~1 s over raw.assessments at 100,000
+    patients).
 -#}
 {% test unique_combination_of_columns(model, combination_of_columns, incremental_key=none) %}
     {%- set columns = combination_of_columns | join(', ') %}
@@ -18,11 +21,14 @@
     select {{ columns }}, count(*) as n_rows
     from {{ model }}
     {%- if incremental_key is not none %}
+    {%- set built_through = last_built_load() %}
+    {%- if built_through > 0 %}
     where {{ incremental_key }} in (
         select {{ incremental_key }}
         from {{ model }}
-        where _load_id > {{ last_built_load() }}
+        where _load_id > {{ built_through }}
     )
+    {%- endif %}
     {%- elif rebuilt %}
     where {{ combination_of_columns[0] }} in (
         select {{ combination_of_columns[0] }} from {{ model }} where {{ rebuilt }}
