@@ -1,7 +1,7 @@
 """Uniqueness expectations answered by DuckDB over a whole table.
 
 GX judges uniqueness within the frame it is given, and a table is never given to it whole
-(value_groups.py): these expectations are counted here in one GROUP BY, with the same
+(value_groups.py): these expectations are counted here by GROUP BY, with the same
 semantics as GX's pandas implementation (every row of a repeated key is unexpected; rows
 whose key columns are all missing are skipped).
 """
@@ -14,6 +14,11 @@ from great_expectations.expectations.expectation import Expectation
 
 from expectations.result import map_result_counts
 from expectations.row_conditions import condition_sql, quote_identifier
+
+
+def key_hash_sql(keys: str) -> str:
+    """The expression a key's rows are first grouped by: DuckDB's hash of its columns."""
+    return f"hash({keys})"
 
 
 def check_uniqueness_in_sql(
@@ -32,17 +37,32 @@ def check_uniqueness_in_sql(
         missing = " or ".join(f"{c} is null" for c in quoted)
     else:
         missing = "false"
-    [(element_count, missing_count, unexpected_count)] = con.execute(
+    keys = ", ".join(quoted)
+    judged = f"select {keys}, ({missing}) as is_missing from {table_sql} {where}"
+    # A first pass groups on one 64-bit hash of the key rather than on its columns (on
+    # 9.6M item rows keyed by a string and two integers: ~0.85 s against ~1.35 s). Equal
+    # keys hash alike, so no repeated hash means no repeated key; only when some hash
+    # repeats are the keys themselves counted, which a clash of hashes cannot fool.
+    [(element_count, missing_count, repeated_hashes)] = con.execute(
         f"""
-        with judged as (select {", ".join(quoted)}, ({missing}) as is_missing
-                        from {table_sql} {where}),
-             keys as (select count(*) as n from judged where not is_missing
-                      group by {", ".join(quoted)})
+        with judged as ({judged}),
+             key_hashes as (select count(*) as n from judged where not is_missing
+                            group by {key_hash_sql(keys)})
         select (select count(*) from judged),
                (select count(*) from judged where is_missing),
-               (select coalesce(sum(n), 0) from keys where n > 1)
+               (select count(*) from key_hashes where n > 1)
         """
     ).fetchall()
+    unexpected_count = 0
+    if repeated_hashes:
+        [(unexpected_count,)] = con.execute(
+            f"""
+            with judged as ({judged}),
+                 key_rows as (select count(*) as n from judged where not is_missing
+                              group by {keys})
+            select coalesce(sum(n), 0) from key_rows where n > 1
+            """
+        ).fetchall()
     return ExpectationValidationResult(
         success=unexpected_count == 0,
         expectation_config=config,
