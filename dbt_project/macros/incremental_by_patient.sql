@@ -4,14 +4,17 @@
     Every incremental model holds rows that follow from one patient's raw rows
     alone (their records, their versions, their patient record) and the
     definitions. A daily load changes a few patients, so an incremental run
-    recomputes exactly those patients, completely: all their rows are deleted
-    and rebuilt. Rebuilding whole patients rather than merging changed rows is
-    what keeps versions, withdrawals, corrections and late-arriving patients
-    right without any special case.
+    recomputes exactly those patients, completely, and their rows become what
+    it computed (rows it computed the same are left in place). Recomputing
+    whole patients rather than the records a load carried is what keeps
+    versions, withdrawals, corrections and late-arriving patients right
+    without any special case.
 
     The patients to redo are read from stg_raw__patient_loads (the last load
     that changed each patient); a model has done every load up to its own
-    watermark, the _through_load_id its rows carry. Each incremental model
+    watermark, the highest _through_load_id its rows carry. A build that
+    writes no row leaves it where it was, and the next build redoes those
+    patients once more: more work, never a wrong row. Each incremental model
     keeps its own watermark, so a model that failed in one run catches up in
     the next, whatever the others did. A model holding no row at all has no
     watermark and redoes every patient: correct, as slow as a full build.
@@ -145,12 +148,21 @@
 
 
 {#-
-    incremental_strategy='replace_patients': delete every row of every touched
-    patient, then insert the batch. Deleting by the touched set, not by the
+    incremental_strategy='replace_patients': replace every row of every
+    touched patient by the batch. Deleting by the touched set, not by the
     keys the batch happens to hold, is what removes a patient whose last
     session was withdrawn or whose patient record was withdrawn: such a
     patient has no row in the batch at all. unique_key names the patient
-    column. Plain DELETE and INSERT, so it runs on any warehouse.
+    column.
+
+    A row the batch holds again, equal in every column but _through_load_id,
+    stays where it is: a follow-up day touches 2% of the patients at 100,000,
+    whose rows lie all over each table, and most of their rows come out the
+    same. Deleting them all cost DuckDB's next checkpoint ~1.0 s against
+    ~0.2 s for appended rows alone, over the five largest tables. A kept row
+    keeps the load of the build that wrote it: the key tests read it no more
+    (it passed then), and the model's watermark, the highest load its rows
+    carry, moves on with any row written.
 -#}
 {% macro get_incremental_replace_patients_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
@@ -161,14 +173,33 @@
             "replace_patients needs unique_key set to the patient column, e.g. unique_key='patient_key'"
         ) -}}
     {%- endif -%}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
+    {%- set columns = get_quoted_csv(names) -%}
+    {%- set compared = names | reject('equalto', '_through_load_id') | list -%}
 
-    delete from {{ target }}
-    where {{ patient_column }} in ({{ touched_patients() }});
+    delete from {{ target }} as held
+    where held.{{ patient_column }} in ({{ touched_patients() }})
+      and not exists (
+        select 1 from {{ batch }} as built
+        where {{ same_row(compared, 'held', 'built') }}
+      );
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }}
-    from {{ batch }}
+    from {{ batch }} as built
+    where not exists (
+        select 1 from {{ target }} as held
+        where held.{{ patient_column }} in (select {{ patient_column }} from {{ batch }})
+          and {{ same_row(compared, 'held', 'built') }}
+    )
+{%- endmacro %}
+
+
+{#- Two rows equal in the named columns, a null equal to a null. -#}
+{% macro same_row(names, left, right) -%}
+    {%- for name in names -%}
+        {{ ' and ' if not loop.first }}{{ left }}.{{ adapter.quote(name) }} is not distinct from {{ right }}.{{ adapter.quote(name) }}
+    {%- endfor -%}
 {%- endmacro %}
 
 

@@ -215,18 +215,38 @@ def test_incremental_run_equals_full_rebuild(stepped):
     assert differences(stepped["incremental"], stepped["full"]) == {}
 
 
-def test_only_touched_patients_were_redone(incremental):
-    # Rows of patients no load touched still carry load 1, the build that wrote them.
-    by_patient = {
-        r["patient_key"]: r["through"]
+def test_only_the_rows_the_loads_changed_were_written(incremental):
+    """A row carries the load of the build that wrote it. The touched patients were
+    recomputed whole, but a row that came out the same was left as load 1's build wrote
+    it: only new and changed rows carry the last load."""
+    loads = {
+        r["session_id"]: r["through"]
         for r in rows(incremental, """
-            select patient_key, max(_through_load_id) as through
-            from intermediate.int_sessions_grouped_into_courses group by patient_key""")
+            select session_id, _through_load_id as through
+            from intermediate.int_sessions_grouped_into_courses""")
     }
-    assert {p for p, through in by_patient.items() if through == LAST_LOAD} == TOUCHED - {
-        "pat-a07", "pat-b01", "pat-b02"  # touched, but now without a countable session
-    }
-    assert {p for p, through in by_patient.items() if through == 1} == {"pat-a04", "pat-a05"}
+    by_patient: dict[str, set[int]] = {}
+    for r in rows(incremental, """
+            select patient_key, _through_load_id as through
+            from intermediate.int_sessions_grouped_into_courses"""):
+        by_patient.setdefault(r["patient_key"], set()).add(r["through"])
+
+    recomputed = {r["patient_key"] for r in rows(incremental, """
+            select patient_key from staging.stg_raw__patient_loads where last_load_id > 1""")}
+    assert recomputed == TOUCHED
+    # pat-a01's first course is as it was (S-A01-3 was cancelled); its two new sessions
+    # start a second. Of pat-a02's, only the corrected one changed.
+    assert [loads[f"S-A01-{n}"] for n in (1, 2, 4, 5)] == [1, 1, LAST_LOAD, LAST_LOAD]
+    assert [loads["S-A02-1"], loads["S-A02-2"]] == [1, LAST_LOAD]
+    # Written: a corrected session (a02), a moved one that restarts a course (b03), a late
+    # patient's orphans (zz9), a new patient (d01).
+    assert {p for p, through in by_patient.items() if LAST_LOAD in through} == {
+        "pat-a01", "pat-a02", "pat-b03", "pat-zz9", "pat-d01"}
+    # Touched with no session changed (a03: an assessment; a06: an adverse event), or
+    # not touched at all (a04, a05).
+    assert {p for p, through in by_patient.items() if through == {1}} == {
+        "pat-a03", "pat-a04", "pat-a05", "pat-a06"}
+    assert not by_patient.keys() & {"pat-a07", "pat-b01", "pat-b02"}  # no countable session
 
 
 def test_the_loads_changed_what_they_should(incremental):
