@@ -10,10 +10,15 @@
     The bound is the load that passing build had taken in, kept in
     main.dbt_tested_through by the on-run-end hook below. Rows carry the load
     their build had taken in (_through_load_id), and loads only grow, so every
-    row built after that build carries that load or a later one: ">=" and not
-    ">", so that a row built without any new load (a definition changed, an
+    row written after that build carries that load or a later one: ">=" and not
+    ">", so that a row written without any new load (a definition changed, an
     analyst's new model, a model emptied and built again) is read too; the
     price is that the first build after a full one reads every row once more.
+    A build keeps the rows of a touched patient that came out the same, with
+    their older load (macros/incremental_by_patient.sql), so the rows of the
+    patients touched since (stg_raw__patient_loads) are read as well: a kept
+    row may be new to a view over the model (a late patient record brings its
+    sessions into stg_raw__sessions), and what reads it must see it once.
     A build with a failing, erroring or skipped node records nothing: its rows
     are checked again by every build until one passes. Every row is read on a first build, under
     --full-refresh, and by a warn-severity test, whose count is of all rows.
@@ -59,7 +64,7 @@
     The condition on `model`'s rows a key test needs to read the keys of, or
     none when it must read every row: `model` is none of built_by_patient's
     (or is one filtered by a test's `where`), the test only warns, or no build
-    has passed yet.
+    has passed yet. `model` has a patient_key column, as built_by_patient's do.
 -#}
 {% macro rows_built_since_tested(model) -%}
     {%- if not execute or model is string or config.get('severity', 'error') | lower != 'error' -%}
@@ -73,7 +78,15 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set since = tested_through_load() if matching else -1 -%}
-    {{- return('_through_load_id >= ' ~ since if since >= 0 else none) -}}
+    {%- set loads = graph.nodes['model.' ~ project_name ~ '.stg_raw__patient_loads'] -%}
+    {%- set patient_loads = adapter.get_relation(
+        database=loads.database, schema=loads.schema, identifier=loads.alias
+    ) if since >= 0 else none -%}
+    {%- if patient_loads is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return('(_through_load_id >= ' ~ since ~ ' or patient_key in (select patient_key from '
+               ~ patient_loads ~ ' where last_load_id > ' ~ since ~ '))') -}}
 {%- endmacro %}
 
 

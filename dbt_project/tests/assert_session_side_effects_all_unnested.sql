@@ -3,11 +3,12 @@
 -- side-effect rates.
 -- Shown in Dagster as a check on stg_raw__session_side_effects.
 --
--- Reads the sessions built since the last passing build (macros/tested_through.sql),
--- as the key tests do: both sides are rebuilt whole for every patient a load
--- touches (a patient who arrives, a session corrected or withdrawn) and for every
--- patient when a definition (the seed) changes, so an older session's codes and
--- its unnested rows are as they were when they passed.
+-- Reads the sessions built since the last passing build, and those of the patients
+-- touched since (macros/tested_through.sql), as the key tests do: both sides are
+-- recomputed whole for every patient a load touches (a patient who arrives, a
+-- session corrected or withdrawn) and for every patient when a definition (the
+-- seed) changes, so an older session's codes and its unnested rows are as they
+-- were when they passed.
 {{ config(tags=['completeness', 'blocking'],
           meta={'dagster': {'ref': {'name': 'stg_raw__session_side_effects'}}}) }}
 

@@ -509,6 +509,36 @@ def test_a_fault_of_an_earlier_passing_build_is_read_only_without_a_record(stepp
     assert whole.returncode != 0 and failing_tests(whole) == {test}
 
 
+# A touched patient's row that came out the same keeps the load of the build that wrote it
+# (macros/incremental_by_patient.sql); what reads the rows built since the last passing
+# build reads the rows of the patients touched since too. S-A01-1 is such a row: pat-a01
+# was touched by loads 2, 4 and 5, its first course was kept as load 1's build wrote it.
+KEPT_FAULTS = {
+    ALL_UNNESTED: "delete from staging.stg_raw__session_side_effects where session_id = 'S-A01-1'",
+    UNIQUE_STG_SESSIONS: "insert into staging.base_raw__sessions "
+                         "select * from staging.base_raw__sessions where session_id = 'S-A01-1'",
+}
+
+
+@pytest.mark.parametrize("test", KEPT_FAULTS)
+def test_a_fault_in_a_kept_row_of_a_patient_touched_since_fails(stepped, test):
+    path = stepped["root"] / f"{test}_kept.duckdb"
+    shutil.copy(stepped["incremental"], path)
+    con = duckdb.connect(str(path))
+    try:
+        assert one(con, "select _through_load_id as load from staging.base_raw__sessions "
+                        "where session_id = 'S-A01-1'")["load"] == 1
+        # As if the last passing build had taken in load 2: pat-a01's loads 4 and 5 since.
+        con.execute("update main.dbt_tested_through set through_load_id = 2")
+        con.execute(KEPT_FAULTS[test])
+    finally:
+        con.close()
+
+    result = run_dbt(path, stepped["root"] / "target", "test", "--select", test)
+
+    assert result.returncode != 0 and failing_tests(result) == {test}
+
+
 # The raw tables' key tests (models/staging/_sources.yml, incremental_key) read the keys
 # of the loads since the last build, and every row when no load has been built yet.
 
