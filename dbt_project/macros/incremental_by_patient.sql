@@ -160,9 +160,10 @@
     whose rows lie all over each table, and most of their rows come out the
     same. Deleting them all cost DuckDB's next checkpoint ~1.0 s against
     ~0.2 s for appended rows alone, over the five largest tables. A kept row
-    keeps the load of the build that wrote it: the key tests read it no more
-    (it passed then), and the model's watermark, the highest load its rows
-    carry, moves on with any row written.
+    keeps the load of the build that wrote it; the key tests still read it
+    once, as a row of a patient touched since the last passing build
+    (macros/tested_through.sql), and the model's watermark, the highest load
+    its rows carry, moves on with any row written.
 -#}
 {% macro get_incremental_replace_patients_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
