@@ -216,12 +216,22 @@
     {%- if not execute or flags.FULL_REFRESH -%}
         {{- return(0) -}}
     {%- endif -%}
-    {%- set node = graph.nodes['model.' ~ project_name ~ '.stg_raw__patient_loads'] -%}
-    {%- set relation = adapter.get_relation(
-        database=node.database, schema=node.schema, identifier=node.alias
-    ) -%}
+    {%- set relation = patient_loads_relation() -%}
     {%- if relation is none -%}
         {{- return(0) -}}
     {%- endif -%}
     {{- return(run_query('select coalesce(max(last_load_id), 0) from ' ~ relation).columns[0][0]) -}}
+{%- endmacro %}
+
+
+{#-
+    stg_raw__patient_loads as built, looked up by name rather than with ref():
+    what reads it from a macro (a source test, the on-run-end hook) adds no
+    dependency on it. None before it is first built.
+-#}
+{% macro patient_loads_relation() -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.stg_raw__patient_loads'] -%}
+    {{- return(adapter.get_relation(
+        database=node.database, schema=node.schema, identifier=node.alias
+    )) -}}
 {%- endmacro %}

@@ -78,10 +78,7 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set since = tested_through_load() if matching else -1 -%}
-    {%- set loads = graph.nodes['model.' ~ project_name ~ '.stg_raw__patient_loads'] -%}
-    {%- set patient_loads = adapter.get_relation(
-        database=loads.database, schema=loads.schema, identifier=loads.alias
-    ) if since >= 0 else none -%}
+    {%- set patient_loads = patient_loads_relation() if since >= 0 else none -%}
     {%- if patient_loads is none -%}
         {{- return(none) -}}
     {%- endif -%}
@@ -118,10 +115,7 @@
         {{- return('') -}}
     {%- endif -%}
     {%- set relation = tested_through_relation() -%}
-    {%- set node = graph.nodes['model.' ~ project_name ~ '.stg_raw__patient_loads'] -%}
-    {%- set patient_loads = adapter.get_relation(
-        database=node.database, schema=node.schema, identifier=node.alias
-    ) -%}
+    {%- set patient_loads = patient_loads_relation() -%}
     {%- call statement('record_tested_through') -%}
         create table if not exists {{ relation }} (
             through_load_id bigint not null,

@@ -219,16 +219,12 @@ def test_only_the_rows_the_loads_changed_were_written(incremental):
     """A row carries the load of the build that wrote it. The touched patients were
     recomputed whole, but a row that came out the same was left as load 1's build wrote
     it: only new and changed rows carry the last load."""
-    loads = {
-        r["session_id"]: r["through"]
-        for r in rows(incremental, """
-            select session_id, _through_load_id as through
-            from intermediate.int_sessions_grouped_into_courses""")
-    }
+    loads: dict[str, int] = {}
     by_patient: dict[str, set[int]] = {}
     for r in rows(incremental, """
-            select patient_key, _through_load_id as through
+            select session_id, patient_key, _through_load_id as through
             from intermediate.int_sessions_grouped_into_courses"""):
+        loads[r["session_id"]] = r["through"]
         by_patient.setdefault(r["patient_key"], set()).add(r["through"])
 
     recomputed = {r["patient_key"] for r in rows(incremental, """
