@@ -22,12 +22,14 @@ demo: $(VENV)/.synced
 	$(BIN)/ketreg demo
 
 # Known vulnerabilities in the locked dependencies (PyPI's advisory data): fails on any.
+# The suite runs on a process per core, two at most: more would race the tests that time
+# kill points and served dashboards. How the tests are grouped: tests/conftest.py.
 test: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(UV) export --frozen --no-hashes --no-emit-project --all-groups --quiet \
 		| $(BIN)/pip-audit -r /dev/stdin --vulnerability-service pypi --disable-pip --no-deps \
 			--progress-spinner off
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses 2 --dist loadfile
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .

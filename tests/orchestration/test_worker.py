@@ -66,10 +66,17 @@ def worker_home(tmp_path_factory):
     assert not socket_path(home).exists(), "a stopped worker leaves no socket behind"
 
 
-def test_a_run_on_the_worker_holds_what_a_run_of_its_own_holds(worker_home, inbox,
-                                                               tmp_path):
+@pytest.fixture(scope="module")
+def run_on_worker(worker_home, inbox):
+    """The worker's home after its first run: what a run elsewhere is compared with."""
+    home, _ = worker_home
+    return run_ketreg(home, "run", "--inbox", str(inbox))
+
+
+def test_a_run_on_the_worker_holds_what_a_run_of_its_own_holds(worker_home, run_on_worker,
+                                                               inbox, tmp_path):
     home, worker = worker_home
-    on_worker = run_ketreg(home, "run", "--inbox", str(inbox))
+    on_worker = run_on_worker
     assert on_worker.returncode == 0, on_worker.stdout[-3000:]
     assert "Rows:" in on_worker.stdout and "quarantined" in on_worker.stdout
     # The run was forked from the worker, and so was its dbt build.
@@ -87,11 +94,12 @@ def test_a_run_on_the_worker_holds_what_a_run_of_its_own_holds(worker_home, inbo
                        content(home / "warehouse.duckdb")) == []
 
 
-def test_a_build_for_another_warehouse_parses_the_project_itself(worker_home, inbox,
-                                                                  tmp_path):
+def test_a_build_for_another_warehouse_parses_the_project_itself(worker_home, run_on_worker,
+                                                                  inbox, tmp_path):
     # The worker parsed the project for its home's warehouse, and dbt names the tables
     # after the warehouse file: a run given another must not start from that parse.
     home, worker = worker_home
+    assert run_on_worker.returncode == 0, run_on_worker.stdout[-3000:]
     elsewhere = tmp_path / "elsewhere.duckdb"
     run = run_ketreg(home, "run", "--inbox", str(inbox), "--warehouse", str(elsewhere))
     assert run.returncode == 0, run.stdout[-3000:]

@@ -18,14 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.figures import FIGURES
 from tests.reliability.bad_week import BadWeek, live_through_a_bad_week
 from tests.reliability.homes import Exports, content, make_exports, run_ketreg
 from tests.reliability.small_disk import DiskFull, fill_and_recover
 
 SOAK = os.environ.get("KETREG_SOAK") == "1"
-
-# Figures the tests measured, printed at the end of the session for docs/reliability.md.
-FIGURES: dict[str, object] = {}
 
 
 def pytest_configure(config):
@@ -40,13 +38,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "soak" in item.keywords:
             item.add_marker(skip)
-
-
-def pytest_terminal_summary(terminalreporter):
-    if FIGURES:
-        terminalreporter.section("reliability figures")
-        for name, value in FIGURES.items():
-            terminalreporter.write_line(f"{name}: {value}")
 
 
 @pytest.fixture(scope="session")
