@@ -29,6 +29,8 @@
         touched_patients as ({{ touched_patients() }})
     to keep its inputs to `patient_key in (select patient_key from
     touched_patients)`; its final select ends with {{ incremental_bookkeeping() }}.
+    The base models, whose rows follow from one raw record alone, narrow
+    this to the records the loads carried (macros/incremental_by_record.sql).
 -#}
 
 
@@ -166,20 +168,42 @@
     its rows carry, moves on with any row written.
 -#}
 {% macro get_incremental_replace_patients_sql(arg_dict) -%}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set batch = arg_dict['temp_relation'] -%}
     {%- set patient_column = arg_dict['unique_key'] -%}
     {%- if not patient_column or patient_column is not string -%}
         {{- exceptions.raise_compiler_error(
             "replace_patients needs unique_key set to the patient column, e.g. unique_key='patient_key'"
         ) -}}
     {%- endif -%}
+    {{- replace_touched_rows(arg_dict, {patient_column: touched_patients()}) -}}
+{%- endmacro %}
+
+
+{#-
+    The held rows whose every `touched` column holds one of its touched
+    values (`touched`: column -> the query of those values) become the
+    batch's: such a row the batch does not hold the same is deleted, a batch
+    row not yet held is inserted, and the rest stay where they are.
+
+    Both statements find the touched rows by rowid first. Given the filters
+    and the comparison at once, DuckDB may compare the whole table with the
+    batch before filtering it: 0.45 s against 0.03 s for
+    base_raw__assessments on a follow-up day at 100,000 patients, and
+    0.55 s against 0.33 s by patient.
+-#}
+{% macro replace_touched_rows(arg_dict, touched) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set batch = arg_dict['temp_relation'] -%}
     {%- set names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
     {%- set columns = get_quoted_csv(names) -%}
     {%- set compared = names | reject('equalto', '_through_load_id') | list -%}
 
     delete from {{ target }} as held
-    where held.{{ patient_column }} in ({{ touched_patients() }})
+    where held.rowid in (
+        select rowid from {{ target }}
+        where {% for column, values in touched.items() -%}
+            {{ ' and ' if not loop.first }}{{ column }} in ({{ values }})
+        {%- endfor %}
+      )
       and not exists (
         select 1 from {{ batch }} as built
         where {{ same_row(compared, 'held', 'built') }}
@@ -190,7 +214,12 @@
     from {{ batch }} as built
     where not exists (
         select 1 from {{ target }} as held
-        where held.{{ patient_column }} in (select {{ patient_column }} from {{ batch }})
+        where held.rowid in (
+            select rowid from {{ target }}
+            where {% for column in touched -%}
+                {{ ' and ' if not loop.first }}{{ column }} in (select {{ column }} from {{ batch }})
+            {%- endfor %}
+          )
           and {{ same_row(compared, 'held', 'built') }}
     )
 {%- endmacro %}

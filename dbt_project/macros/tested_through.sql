@@ -48,14 +48,16 @@
 
 {#-
     The models whose rows a test may read since the last passing build: the
-    patient-incremental ones, and a view over one whose config says
+    incremental ones (by patient, and the base models by record, whose rows
+    also carry their patient and appear or vanish only with a load that
+    touches that patient), and a view over one whose config says
     meta: {rows_follow_patient_builds: true}, that is, whose rows are that
     model's (with their _through_load_id) and appear or vanish only with a load
     that touches their patient, which rebuilds them.
 -#}
 {% macro built_by_patient(node) -%}
     {{- return(node.resource_type == 'model' and (
-        node.config.incremental_strategy == 'replace_patients'
+        node.config.incremental_strategy in ('replace_patients', 'replace_records')
         or node.config.meta.get('rows_follow_patient_builds', false))) -}}
 {%- endmacro %}
 

@@ -1,27 +1,25 @@
-{{ incremental_by_patient_config() }}
+{{ incremental_by_record_config('assessment_id', 'assessments') }}
 
 -- Current item rows of each administration, withdrawals removed, orphans
 -- still in. The version is per administration (exports.md, "Versions"): the
 -- rows of an assessment_id at its highest record_version replace all of its
 -- earlier rows, including items the new version no longer carries.
--- A table kept incrementally: a run redoes the administrations of the
--- patients that new loads touched (macros/incremental_by_patient.sql), every
--- administration they ever held, so a version that moves one to another
--- patient takes it away from the first.
+-- A table kept incrementally: a run redoes the administrations that new
+-- loads carried (macros/incremental_by_record.sql), whichever patient held
+-- them, so a version that moves one to another patient takes it away from
+-- the first.
 with
 
 {% if is_incremental() -%}
-touched_patients as (
+touched_administrations as (
 
-    {{ touched_patients() }}
+    {{ touched_records() }}
 
 ),
 
-touched_administrations as (
+touched_patients as (
 
-    select assessment_id
-    from {{ source('raw', 'assessments') }}
-    where patient_key in (select patient_key from touched_patients)
+    {{ touched_patients() }}
 
 ),
 {%- endif %}
@@ -34,6 +32,7 @@ source as not materialized (
     select * from {{ source('raw', 'assessments') }}
     {% if is_incremental() -%}
     where assessment_id in (select assessment_id from touched_administrations)
+      and patient_key in (select patient_key from touched_patients)
     {%- endif %}
 
 ),
@@ -97,11 +96,6 @@ renamed as (
     inner join current_versions
         on source.assessment_id = current_versions.assessment_id
         and source.record_version = current_versions.record_version
-    {% if is_incremental() -%}
-    -- An administration now held by a patient the loads did not touch is
-    -- already in the table under that patient.
-    where source.patient_key in (select patient_key from touched_patients)
-    {%- endif %}
 
 )
 

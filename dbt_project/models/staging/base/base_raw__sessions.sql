@@ -1,25 +1,23 @@
-{{ incremental_by_patient_config() }}
+{{ incremental_by_record_config('session_id', 'sessions') }}
 
 -- Current version of each session, withdrawals removed, orphans still in:
 -- stg_raw__sessions keeps the known patients, int_orphan_records the rest.
--- A table kept incrementally: a run redoes the sessions of the patients that
--- new loads touched (macros/incremental_by_patient.sql), every session they
--- ever held, so a version that moves a session to another patient takes it
--- away from the first.
+-- A table kept incrementally: a run redoes the sessions that new loads
+-- carried (macros/incremental_by_record.sql), whichever patient held them,
+-- so a version that moves a session to another patient takes it away from
+-- the first.
 with
 
 {% if is_incremental() -%}
-touched_patients as (
+touched_sessions as (
 
-    {{ touched_patients() }}
+    {{ touched_records() }}
 
 ),
 
-touched_sessions as (
+touched_patients as (
 
-    select session_id
-    from {{ source('raw', 'sessions') }}
-    where patient_key in (select patient_key from touched_patients)
+    {{ touched_patients() }}
 
 ),
 {%- endif %}
@@ -29,6 +27,7 @@ source as (
     select * from {{ source('raw', 'sessions') }}
     {% if is_incremental() -%}
     where session_id in (select session_id from touched_sessions)
+      and patient_key in (select patient_key from touched_patients)
     {%- endif %}
 
 ),
@@ -82,11 +81,6 @@ renamed as (
     from versioned
     where version_rank = 1
       and not entered_in_error
-      {% if is_incremental() -%}
-      -- A session now held by a patient the loads did not touch is already in
-      -- the table under that patient.
-      and patient_key in (select patient_key from touched_patients)
-      {%- endif %}
 
 )
 

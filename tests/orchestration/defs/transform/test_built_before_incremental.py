@@ -1,4 +1,4 @@
-"""A patient-incremental model's table that older code built whole is dropped before the
+"""An incremental model's table that older code built whole is dropped before the
 build; nothing else is."""
 
 from __future__ import annotations
@@ -9,17 +9,18 @@ import duckdb
 
 from orchestration.defs.transform.built_before_incremental import (
     drop_tables_built_before_incremental,
-    patient_incremental_tables,
+    incremental_tables,
 )
 from orchestration.defs.transform.project import dbt_project
 
 MANIFEST = json.loads(dbt_project.manifest_path.read_text())
 
 
-def test_the_patient_incremental_models_are_read_from_the_manifest():
-    tables = patient_incremental_tables(MANIFEST)
+def test_the_incremental_models_are_read_from_the_manifest():
+    tables = incremental_tables(MANIFEST)
     assert {("marts", "course_outcomes"), ("marts", "course_trajectories"),
-            ("intermediate", "int_assessments_scored")} <= set(tables)
+            ("intermediate", "int_assessments_scored"),
+            ("staging", "base_raw__sessions")} <= set(tables)  # by patient, and by record
     assert ("marts", "outcome_rates") not in tables  # a table rebuilt whole by every run
 
 
