@@ -15,8 +15,8 @@
     replaced, among the touched patients' only. The result is the same; the
     patient filter lets DuckDB skip the row groups of other patients when
     the new records' ids are spread over every site's range (a new-patient
-    day's administrations: 84 of 101 row groups of raw.assessments read
-    without it, 6 with it).
+    day's administrations: 97 of 103 row groups of raw.assessments read
+    without it, 7 with it, at 100,000 patients).
 
     Everything else is the patient-keyed scheme's
     (macros/incremental_by_patient.sql): the watermark, the bookkeeping
