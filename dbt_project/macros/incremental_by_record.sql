@@ -7,7 +7,8 @@
     not every record of every patient they touched: a follow-up day brings
     one new administration for each of 2,000 patients, whose ~240,000 older
     item rows the patient-keyed build read, recomputed and compared again
-    (base_raw__assessments 0.9-1.0 s -> 0.2 s at 100,000 patients).
+    (base_raw__assessments ~1.0-1.4 s -> ~0.2-0.4 s a follow-up day at
+    100,000 patients).
 
     Every raw row of a touched record belongs to a touched patient:
     stg_raw__patient_loads marks the patients who once held a record that
